@@ -1,0 +1,98 @@
+import type { LlmRecord } from '../protocol';
+import type { Metrics } from '../metrics/registry';
+import type { LiveStore } from '../store/live-store';
+import { RollingWindow } from '../store/rolling';
+import { perHour, perMinute, type Collector } from './collector';
+
+export type PriceTable = Record<string, { input: number; output: number }>;
+
+/** Amount slots in the LLM rolling windows. */
+const INPUT = 0;
+const OUTPUT = 1;
+const COST = 2;
+const PRICED = 3;
+
+export interface PricedLlmRecord extends Omit<LlmRecord, 'kind'> {
+  /** The cost used: sent by the client, priced from the table, or undefined when unknown. */
+  cost_usd?: number;
+  priced: 'client' | 'table' | 'unpriced';
+}
+
+/**
+ * Looks a model up as `provider/model` first, then `model`. Prices are USD per million tokens.
+ * Returns undefined for an unknown model: we never invent a price.
+ */
+export function priceFor(table: PriceTable, provider: string, model: string, input: number, output: number): number | undefined {
+  const p = table[`${provider}/${model}`] ?? table[model];
+  if (!p) return undefined;
+  return (input * p.input + output * p.output) / 1e6;
+}
+
+/** AI / LLM calls: requests, tokens, cost and latency per provider and model. */
+export class LlmCollector implements Collector {
+  readonly name = 'llm';
+  private readonly total: RollingWindow;
+  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow }>();
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly store: LiveStore,
+    private readonly windowMs: number,
+    private readonly prices: PriceTable,
+  ) {
+    this.total = new RollingWindow(windowMs, Date.now(), 4);
+  }
+
+  /** Records the call and returns it with the cost that was used. */
+  record(rec: Omit<LlmRecord, 'kind'>, now = Date.now()): PricedLlmRecord {
+    const provider = this.metrics.guards.provider.admit(rec.provider);
+    const model = this.metrics.guards.model.admit(rec.model);
+    const success = rec.success ?? true;
+    let cost = rec.cost_usd;
+    let priced: PricedLlmRecord['priced'] = 'client';
+    if (cost === undefined) {
+      cost = priceFor(this.prices, rec.provider, rec.model, rec.input_tokens, rec.output_tokens);
+      priced = cost === undefined ? 'unpriced' : 'table';
+    }
+    this.metrics.llmRequests.inc({ provider, model, outcome: success ? 'success' : 'failure' });
+    if (rec.input_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'input' }, rec.input_tokens);
+    if (rec.output_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'output' }, rec.output_tokens);
+    if (cost !== undefined) this.metrics.llmCost.inc({ provider, model }, cost);
+    else this.metrics.llmUnpriced.inc({ provider, model });
+    if (rec.duration_seconds !== undefined) this.metrics.llmDuration.observe({ provider, model }, rec.duration_seconds);
+
+    const amounts = [rec.input_tokens, rec.output_tokens, cost ?? 0, cost === undefined ? 0 : 1];
+    const duration = rec.duration_seconds ?? NaN;
+    this.total.observe(now, duration, !success, amounts);
+    const key = `${provider}\u0000${model}`;
+    let entry = this.byModel.get(key);
+    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, now, 4) }));
+    entry.w.observe(now, duration, !success, amounts);
+    return { ...rec, cost_usd: cost, priced };
+  }
+
+  collect(now: number): void {
+    this.emit(this.total, undefined, now);
+    for (const { provider, model, w } of this.byModel.values()) this.emit(w, { provider, model }, now);
+  }
+
+  private emit(w: RollingWindow, labels: Record<string, string> | undefined, now: number): void {
+    const s = w.snapshot(now);
+    const a = s.amounts;
+    const st = this.store;
+    const span = s.spanSeconds;
+    st.set({ name: 'llm_requests_per_minute', labels, unit: 'reqpm', description: 'LLM requests per minute over the rolling window.' }, perMinute(s.count, span));
+    st.set({ name: 'llm_failures', labels, unit: 'none', description: 'Failed LLM requests in the rolling window.' }, s.failures);
+    st.set({ name: 'llm_tokens_per_hour', labels, unit: 'none', description: 'Input plus output tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT] + a[OUTPUT], span));
+    st.set({ name: 'llm_input_tokens_per_hour', labels, unit: 'none', description: 'Input tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT], span));
+    st.set({ name: 'llm_output_tokens_per_hour', labels, unit: 'none', description: 'Output tokens per hour, extrapolated from the rolling window.' }, perHour(a[OUTPUT], span));
+    st.set({ name: 'llm_cost_usd_per_hour', labels, unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' }, perHour(a[COST], span));
+    if (a[PRICED] > 0) {
+      st.set({ name: 'llm_cost_usd_per_request', labels, unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' }, a[COST] / a[PRICED]);
+    }
+    if (!Number.isNaN(s.p95)) {
+      st.set({ name: 'llm_latency_p95_seconds', labels, unit: 's', description: '95th percentile LLM request latency over the rolling window.' }, s.p95);
+      st.set({ name: 'llm_latency_mean_seconds', labels, unit: 's', description: 'Mean LLM request latency over the rolling window.' }, s.mean);
+    }
+  }
+}

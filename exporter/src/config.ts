@@ -1,0 +1,240 @@
+/**
+ * Configuration: embedded defaults < config file (YAML or JSON) < environment < CLI flags.
+ * Every limit has a default here and a key users can set; an unknown key or a bad value names
+ * the key and the reason (ConfigError), and the CLI prints that as one line.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+const priceSchema = z.strictObject({
+  /** USD per million input tokens. */
+  input: z.number().nonnegative(),
+  /** USD per million output tokens. */
+  output: z.number().nonnegative(),
+});
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(9477),
+  /** Where the API token (and, later, the ledger) live. */
+  dataDir: z.string().min(1).default(defaultDataDir()),
+  /** Run the built-in demo workload. */
+  demo: z.boolean().default(false),
+  sampling: z
+    .strictObject({
+      /** Seconds between ticks: collectors run, the live store takes a sample, streams get it. */
+      intervalSeconds: z.number().min(0.1).max(3600).default(1),
+      /** How long the live store keeps ticks for back-fill and Last-Event-ID replay. */
+      retentionSeconds: z.number().min(1).max(86_400).default(900),
+      /** Width of the rolling window for derived values (rates, ratios, p95). */
+      windowSeconds: z.number().min(1).max(3600).default(60),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** API token; when absent one is generated at first start and kept in the data dir. */
+      token: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** Serve read endpoints (series, history, stream) without a token. */
+      readPublic: z.boolean().default(false),
+      /** Serve /metrics without a token (Prometheus scrapes it). */
+      metricsPublic: z.boolean().default(true),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Largest accepted request body. */
+      bodyBytes: positiveInt.default(1024 * 1024),
+      /** Most records in one ingest batch. */
+      batchRecords: positiveInt.default(10_000),
+      /** Distinct values each label keeps before folding into `other`. */
+      labelValues: positiveInt.default(200),
+      /** Most concurrent SSE stream clients; more get 503. */
+      streamClients: positiveInt.default(1000),
+      /** Unsent bytes a stream client may lag behind before it is dropped. */
+      streamBufferBytes: positiveInt.default(1024 * 1024),
+      /** Largest maxPoints a history request may ask for. */
+      historyMaxPoints: positiveInt.default(10_000),
+      /** Most live series the store tracks; new ones beyond are not created. */
+      liveSeries: positiveInt.default(5000),
+    })
+    .prefault({}),
+  stream: z
+    .strictObject({
+      heartbeatSeconds: z.number().min(1).max(300).default(15),
+      /** Reconnect delay hinted to clients in the SSE `retry:` field. */
+      retryMs: positiveInt.default(2000),
+    })
+    .prefault({}),
+  system: z
+    .strictObject({
+      /** Mount points whose size and free space are reported. */
+      filesystems: z.array(z.string().min(1)).default(['/']),
+    })
+    .prefault({}),
+  /** USD per million tokens by model (or `provider/model`), used when a record has no cost_usd. */
+  prices: z.record(z.string().min(1), priceSchema).default(defaultPrices()),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultDataDir(): string {
+  const xdg = process.env.XDG_DATA_HOME;
+  return path.join(xdg && xdg.length > 0 ? xdg : path.join(os.homedir(), '.local', 'share'), 'runboard');
+}
+
+/**
+ * Example list prices (USD per million tokens) so cost shows up out of the box. Prices change:
+ * override them under `prices:` in the config file.
+ */
+export function defaultPrices(): Record<string, { input: number; output: number }> {
+  return {
+    'gpt-4o': { input: 2.5, output: 10 },
+    'gpt-4o-mini': { input: 0.15, output: 0.6 },
+    'gpt-4.1': { input: 2, output: 8 },
+    'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+    'claude-sonnet-4': { input: 3, output: 15 },
+    'claude-haiku-3.5': { input: 0.8, output: 4 },
+    'claude-opus-4': { input: 15, output: 75 },
+    'gemini-2.5-pro': { input: 1.25, output: 10 },
+    'gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  };
+}
+
+/** Environment variables and the config key each sets. */
+export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boolean' }> = {
+  RUNBOARD_HOST: { key: 'host', type: 'string' },
+  RUNBOARD_PORT: { key: 'port', type: 'number' },
+  RUNBOARD_DATA_DIR: { key: 'dataDir', type: 'string' },
+  RUNBOARD_DEMO: { key: 'demo', type: 'boolean' },
+  RUNBOARD_INTERVAL: { key: 'sampling.intervalSeconds', type: 'number' },
+  RUNBOARD_API_TOKEN: { key: 'auth.token', type: 'string' },
+  RUNBOARD_READ_PUBLIC: { key: 'auth.readPublic', type: 'boolean' },
+  RUNBOARD_METRICS_PUBLIC: { key: 'auth.metricsPublic', type: 'boolean' },
+};
+
+export interface LoadOptions {
+  /** Path of a YAML or JSON config file. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags, as dotted keys (`port`, `sampling.intervalSeconds`). */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  const file = opts.file ?? (env.RUNBOARD_CONFIG || undefined);
+  if (file) raw = readConfigFile(file);
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, spec.key, parseEnvValue(name, value, spec.type));
+  }
+  for (const [key, value] of Object.entries(opts.overrides ?? {})) {
+    if (value !== undefined) setPath(raw, key, value);
+  }
+  return parseConfig(raw);
+}
+
+export function parseConfig(raw: unknown): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = formatKey(issue);
+    throw new ConfigError(`config key "${key}": ${describeIssue(issue)}`, key);
+  }
+  const config = result.data;
+  if (config.sampling.windowSeconds < config.sampling.intervalSeconds) {
+    throw new ConfigError('config key "sampling.windowSeconds": must be at least sampling.intervalSeconds', 'sampling.windowSeconds');
+  }
+  if (config.sampling.retentionSeconds < config.sampling.intervalSeconds) {
+    throw new ConfigError('config key "sampling.retentionSeconds": must be at least sampling.intervalSeconds', 'sampling.retentionSeconds');
+  }
+  return config;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { uniqueKeys: true });
+  } catch (err) {
+    const first = String((err as Error).message).split('\n')[0];
+    throw new ConfigError(`config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${first}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a mapping of keys, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseEnvValue(name: string, value: string, type: 'string' | 'number' | 'boolean'): unknown {
+  if (type === 'string') return value;
+  if (type === 'number') {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new ConfigError(`environment variable ${name}: "${value}" is not a number`, name);
+    return n;
+  }
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`environment variable ${name}: "${value}" is not a boolean (true/false)`, name);
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function formatKey(issue: z.core.$ZodIssue): string {
+  const base = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    return base ? `${base}.${key}` : key;
+  }
+  return base || '(root)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return 'unknown key';
+  if (issue.code === 'invalid_type') {
+    const received = (issue as { input?: unknown }).input;
+    return received === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(received)}`;
+  }
+  return issue.message;
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'string') return `string "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+  return typeof v === 'number' ? `number ${v}` : typeof v;
+}

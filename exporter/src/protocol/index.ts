@@ -1,0 +1,158 @@
+/**
+ * The Runboard wire contract (DESIGN §4), written once. The exporter validates requests with the
+ * zod schemas here; the SDK, the CLI, both Grafana plugins and the tests import the inferred types
+ * (plugins with `import type`, so zod never reaches the browser bundle).
+ */
+import { z } from 'zod';
+
+export const API_PREFIX = '/api/v1';
+
+// ---------- errors ----------
+export interface ApiError {
+  error: { code: string; message: string; field?: string };
+}
+
+// ---------- ingest records ----------
+/** Label-like strings: non-empty, bounded, printable. The cardinality guard bounds how many. */
+const labelValue = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+
+const seconds = z.number().finite().nonnegative().max(86_400 * 365, 'must be at most one year in seconds');
+const count = z.number().int('must be an integer').nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Optional record time in ms since the epoch; defaults to the time the exporter received it. */
+const timestamp = z.number().int().positive().optional();
+
+export const actionRecordSchema = z.strictObject({
+  kind: z.literal('action'),
+  name: labelValue,
+  duration_seconds: seconds,
+  success: z.boolean(),
+  t: timestamp,
+});
+
+export const eventOutcomes = ['queued', 'processed', 'failed'] as const;
+export const eventRecordSchema = z.strictObject({
+  kind: z.literal('event'),
+  type: labelValue,
+  outcome: z.enum(eventOutcomes),
+  processing_seconds: seconds.optional(),
+  t: timestamp,
+});
+
+export const llmRecordSchema = z.strictObject({
+  kind: z.literal('llm'),
+  provider: labelValue,
+  model: labelValue,
+  input_tokens: count,
+  output_tokens: count,
+  duration_seconds: seconds.optional(),
+  success: z.boolean().optional(),
+  cost_usd: z.number().finite().nonnegative().max(1e9).optional(),
+  /** The command run this call belongs to (set by the command runner; free text from other clients). */
+  run_id: labelValue.optional(),
+  t: timestamp,
+});
+
+/**
+ * A snapshot of a client's queues and current action. Gauges are set, not added, so a lost or
+ * repeated state record never makes them drift.
+ */
+export const stateRecordSchema = z.strictObject({
+  kind: z.literal('state'),
+  current_action: labelValue.nullable().optional(),
+  actions_in_flight: count.optional(),
+  action_queue_depth: count.optional(),
+  event_queue_depth: count.optional(),
+  t: timestamp,
+});
+
+export const ingestRecordSchema = z.discriminatedUnion('kind', [
+  actionRecordSchema,
+  eventRecordSchema,
+  llmRecordSchema,
+  stateRecordSchema,
+]);
+
+export type ActionRecord = z.infer<typeof actionRecordSchema>;
+export type EventRecord = z.infer<typeof eventRecordSchema>;
+export type LlmRecord = z.infer<typeof llmRecordSchema>;
+export type StateRecord = z.infer<typeof stateRecordSchema>;
+export type IngestRecord = z.infer<typeof ingestRecordSchema>;
+export type RecordKind = IngestRecord['kind'];
+/** A record as the SDK takes it: the wire record without its `kind`. */
+export type Without<K, T> = Omit<T, 'kind'> & { kind?: K };
+
+/** `POST /api/v1/ingest` body: one record, an array, or `{ records: [...] }`. */
+export interface IngestBatch {
+  records: IngestRecord[];
+}
+
+export interface IngestResponse {
+  accepted: number;
+  byKind: Partial<Record<RecordKind, number>>;
+}
+
+// ---------- series, history, stream ----------
+export type SeriesKind = 'gauge' | 'rate' | 'ratio' | 'quantile' | 'mean' | 'count';
+
+export interface SeriesInfo {
+  /** Unique id used in `values`, `series=` filters and history: `name` or `name{k="v",…}`. */
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  unit: string;
+  description: string;
+}
+
+export interface SeriesResponse {
+  series: SeriesInfo[];
+  intervalMs: number;
+  windowSeconds: number;
+}
+
+/** One SSE `sample` event's data: the values of one tick. Missing values are omitted. */
+export interface StreamSample {
+  t: number;
+  values: Record<string, number>;
+}
+
+/** Columnar history: `t[i]` is the time of `values[id][i]`; a gap is `null`. */
+export interface HistoryResponse {
+  from: number;
+  to: number;
+  intervalMs: number;
+  t: number[];
+  values: Record<string, (number | null)[]>;
+}
+
+export interface LatestResponse {
+  t: number | null;
+  values: Record<string, number>;
+}
+
+export interface CollectorStatus {
+  name: string;
+  lastRun: number | null;
+  lastDurationSeconds: number | null;
+  ok: boolean;
+  error?: string;
+}
+
+export interface HealthResponse {
+  status: 'ok' | 'degraded';
+  version: string;
+  uptimeSeconds: number;
+  startedAt: number;
+  intervalMs: number;
+  series: number;
+  streamClients: number;
+  currentAction: string | null;
+  collectors: CollectorStatus[];
+  system?: { hostname: string; os: string; cpuModel: string; cores: number };
+}
+
+// ---------- SSE ----------
+export const STREAM_EVENT_SAMPLE = 'sample';

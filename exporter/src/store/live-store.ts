@@ -1,0 +1,196 @@
+/**
+ * The live store: the recent window the cards and live charts need (DESIGN §1). Every tick takes
+ * one sample of every series into a ring shared by time, so memory is fixed at
+ * series × capacity × 8 bytes and history, replay and back-fill are index walks.
+ */
+import type { HistoryResponse, SeriesInfo, StreamSample } from '../protocol';
+
+export interface SeriesSpec {
+  name: string;
+  labels?: Record<string, string>;
+  unit: string;
+  description: string;
+}
+
+interface SeriesSlot {
+  info: SeriesInfo;
+  ring: Float64Array;
+  /** Value for the tick being built; NaN = no value this tick. */
+  pending: number;
+}
+
+export interface Tick {
+  seq: number;
+  t: number;
+  /** Series ids and values present in this tick, in slot order. */
+  ids: string[];
+  values: number[];
+}
+
+export function seriesId(name: string, labels?: Record<string, string>): string {
+  if (!labels) return name;
+  const keys = Object.keys(labels).sort();
+  if (keys.length === 0) return name;
+  return `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+}
+
+export class LiveStore {
+  private readonly slots = new Map<string, SeriesSlot>();
+  private readonly times: Float64Array;
+  private readonly seqs: Float64Array;
+  /** Sequence of the next tick. Starts at the start time in ms so ids keep rising across restarts. */
+  private nextSeq: number;
+  private count = 0;
+  private dropped = 0;
+
+  constructor(
+    readonly capacity: number,
+    readonly intervalMs: number,
+    private readonly maxSeries: number,
+    startSeq = Date.now(),
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error('capacity must be a positive integer');
+    this.times = new Float64Array(capacity);
+    this.seqs = new Float64Array(capacity);
+    this.nextSeq = startSeq;
+  }
+
+  /** Set a series' value for the tick being built; creates the series on first use. */
+  set(spec: SeriesSpec, value: number): void {
+    const id = seriesId(spec.name, spec.labels);
+    let slot = this.slots.get(id);
+    if (!slot) {
+      if (this.slots.size >= this.maxSeries) {
+        this.dropped++;
+        return;
+      }
+      const ring = new Float64Array(this.capacity).fill(NaN);
+      slot = { info: { id, name: spec.name, labels: spec.labels ?? {}, unit: spec.unit, description: spec.description }, ring, pending: NaN };
+      this.slots.set(id, slot);
+    }
+    slot.pending = value;
+  }
+
+  /** Close the tick: write every pending value into the ring at time `t` and return it. */
+  commit(t: number): Tick {
+    const seq = this.nextSeq++;
+    const idx = seq % this.capacity;
+    this.times[idx] = t;
+    this.seqs[idx] = seq;
+    const ids: string[] = [];
+    const values: number[] = [];
+    for (const slot of this.slots.values()) {
+      const v = slot.pending;
+      slot.ring[idx] = v;
+      slot.pending = NaN;
+      if (!Number.isNaN(v)) {
+        ids.push(slot.info.id);
+        values.push(v);
+      }
+    }
+    if (this.count < this.capacity) this.count++;
+    return { seq, t, ids, values };
+  }
+
+  get lastSeq(): number | null {
+    return this.count === 0 ? null : this.nextSeq - 1;
+  }
+
+  get seriesCount(): number {
+    return this.slots.size;
+  }
+
+  /** Series the store refused because it reached its limit. */
+  get droppedSeries(): number {
+    return this.dropped;
+  }
+
+  series(): SeriesInfo[] {
+    return [...this.slots.values()].map((s) => s.info);
+  }
+
+  has(id: string): boolean {
+    return this.slots.has(id);
+  }
+
+  /** Ticks with sequence > `afterSeq` still in the ring, oldest first. */
+  ticksAfter(afterSeq: number): Tick[] {
+    const out: Tick[] = [];
+    if (this.count === 0) return out;
+    const last = this.nextSeq - 1;
+    const first = Math.max(last - this.count + 1, Math.floor(afterSeq) + 1);
+    for (let seq = first; seq <= last; seq++) out.push(this.tickAt(seq));
+    return out;
+  }
+
+  latest(): StreamSample | null {
+    if (this.count === 0) return null;
+    const tick = this.tickAt(this.nextSeq - 1);
+    return toSample(tick);
+  }
+
+  /**
+   * Columnar history of `ids` (all series when empty) between `from` and `to` (ms, inclusive).
+   * With more ticks than `maxPoints`, consecutive ticks are averaged into `maxPoints` buckets,
+   * each stamped with its last tick's time.
+   */
+  history(ids: string[], from: number, to: number, maxPoints: number): HistoryResponse {
+    const wanted = ids.length > 0 ? ids.filter((id) => this.slots.has(id)) : [...this.slots.keys()];
+    const indexes: number[] = [];
+    if (this.count > 0) {
+      const last = this.nextSeq - 1;
+      for (let seq = last - this.count + 1; seq <= last; seq++) {
+        const idx = seq % this.capacity;
+        const t = this.times[idx];
+        if (t >= from && t <= to) indexes.push(idx);
+      }
+    }
+    const buckets = Math.min(indexes.length, Math.max(1, maxPoints));
+    const per = indexes.length / Math.max(buckets, 1);
+    const t: number[] = [];
+    const values: Record<string, (number | null)[]> = {};
+    for (const id of wanted) values[id] = [];
+    for (let b = 0; b < buckets; b++) {
+      const start = Math.floor(b * per);
+      const end = Math.max(start + 1, Math.floor((b + 1) * per));
+      t.push(this.times[indexes[end - 1]]);
+      for (const id of wanted) {
+        const ring = this.slots.get(id)!.ring;
+        let sum = 0;
+        let n = 0;
+        for (let i = start; i < end; i++) {
+          const v = ring[indexes[i]];
+          if (!Number.isNaN(v)) {
+            sum += v;
+            n++;
+          }
+        }
+        values[id].push(n === 0 ? null : sum / n);
+      }
+    }
+    return { from, to, intervalMs: Math.round(this.intervalMs * Math.max(per, 1)), t, values };
+  }
+
+  private tickAt(seq: number): Tick {
+    const idx = seq % this.capacity;
+    const ids: string[] = [];
+    const values: number[] = [];
+    for (const slot of this.slots.values()) {
+      const v = slot.ring[idx];
+      if (!Number.isNaN(v)) {
+        ids.push(slot.info.id);
+        values.push(v);
+      }
+    }
+    return { seq: this.seqs[idx], t: this.times[idx], ids, values };
+  }
+}
+
+export function toSample(tick: Tick, filter?: (id: string) => boolean): StreamSample {
+  const values: Record<string, number> = {};
+  for (let i = 0; i < tick.ids.length; i++) {
+    const id = tick.ids[i];
+    if (!filter || filter(id)) values[id] = tick.values[i];
+  }
+  return { t: tick.t, values };
+}
