@@ -158,7 +158,7 @@ export function parseConfig(raw: unknown): Config {
   if (!result.success) {
     const issue = result.error.issues[0];
     const key = formatKey(issue);
-    throw new ConfigError(`config key "${key}": ${describeIssue(issue)}`, key);
+    throw new ConfigError(`config key "${key}": ${describeIssue(issue, raw)}`, key);
   }
   const config = result.data;
   if (config.sampling.windowSeconds < config.sampling.intervalSeconds) {
@@ -223,13 +223,23 @@ function formatKey(issue: z.core.$ZodIssue): string {
   return base || '(root)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   if (issue.code === 'unrecognized_keys') return 'unknown key';
   if (issue.code === 'invalid_type') {
-    const received = (issue as { input?: unknown }).input;
+    const received = valueAt(raw, issue.path);
     return received === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${describeValue(received)}`;
   }
   return issue.message;
+}
+
+/** The value at a zod issue path (zod 4 leaves the input out of issues by default). */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
 }
 
 export function describeValue(v: unknown): string {

@@ -26,6 +26,11 @@ export class CollectorSet {
     for (const c of collectors) this.status.set(c.name, { name: c.name, lastRun: null, lastDurationSeconds: null, ok: true });
   }
 
+  add(c: Collector): void {
+    this.collectors.push(c);
+    this.status.set(c.name, { name: c.name, lastRun: null, lastDurationSeconds: null, ok: true });
+  }
+
   async collectAll(now: number): Promise<void> {
     await Promise.all(this.collectors.map((c) => this.run(c, now)));
   }

@@ -156,3 +156,4 @@ export interface HealthResponse {
 
 // ---------- SSE ----------
 export const STREAM_EVENT_SAMPLE = 'sample';
+export * from './series';

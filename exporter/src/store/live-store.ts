@@ -4,6 +4,7 @@
  * series × capacity × 8 bytes and history, replay and back-fill are index walks.
  */
 import type { HistoryResponse, SeriesInfo, StreamSample } from '../protocol';
+import { seriesId } from '../protocol/series';
 
 export interface SeriesSpec {
   name: string;
@@ -27,12 +28,6 @@ export interface Tick {
   values: number[];
 }
 
-export function seriesId(name: string, labels?: Record<string, string>): string {
-  if (!labels) return name;
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return name;
-  return `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
-}
 
 export class LiveStore {
   private readonly slots = new Map<string, SeriesSlot>();

@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config';
+import { startDemo } from '../demo';
+import { Exporter } from '../exporter';
+import { VERSION } from '../version';
+import { CliError } from './errors';
+import { parseNumberOption, parsePortOption } from './options';
+
+interface ServeFlags {
+  host?: string;
+  port?: number;
+  interval?: number;
+  config?: string;
+  dataDir?: string;
+  demo?: boolean;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve', { isDefault: true })
+    .description('start the exporter (the default command)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1, env RUNBOARD_HOST)')
+    .option('--port <port>', 'port to listen on (default 9477, env RUNBOARD_PORT)', parsePortOption)
+    .option('--interval <seconds>', 'sample interval in seconds (default 1, env RUNBOARD_INTERVAL)', parseNumberOption('--interval'))
+    .option('--config <file>', 'YAML or JSON config file (env RUNBOARD_CONFIG)')
+    .option('--data-dir <dir>', 'where the API token and ledger live (env RUNBOARD_DATA_DIR)')
+    .option('--demo', 'run a built-in demo workload so dashboards have life (env RUNBOARD_DEMO)')
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({
+      file: flags.config,
+      overrides: {
+        host: flags.host,
+        port: flags.port,
+        'sampling.intervalSeconds': flags.interval,
+        dataDir: flags.dataDir,
+        demo: flags.demo,
+      },
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2);
+    throw err;
+  }
+  let exp: Exporter;
+  try {
+    exp = await Exporter.start(config);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err), 1);
+  }
+  const demo = config.demo ? startDemo(exp) : undefined;
+  printBanner(exp, demo !== undefined);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    exp.log.info(`${signal} received: stopping`);
+    demo?.stop();
+    await exp.stop();
+    exp.log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function printBanner(exp: Exporter, demo: boolean): void {
+  const url = exp.url;
+  const lines = [
+    `Runboard exporter ${VERSION} listening on ${url}${demo ? ' (demo workload on)' : ''}`,
+    `  metrics  ${url}/metrics`,
+    `  health   ${url}/api/v1/health`,
+    `  series   ${url}/api/v1/series`,
+    `  stream   ${url}/api/v1/stream`,
+  ];
+  if (exp.tokenSource === 'config') lines.push('  API token: as configured (auth.token / RUNBOARD_API_TOKEN)');
+  else lines.push(`  API token: ${exp.token}  (${exp.tokenSource === 'generated' ? 'generated, saved to' : 'from'} ${exp.tokenFile})`);
+  lines.push(`  try: curl -H "Authorization: Bearer <token>" ${url}/api/v1/latest`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,103 @@
+import express, { type Request, type Response } from 'express';
+import type { Exporter } from '../exporter';
+import { API_PREFIX, type HealthResponse, type IngestResponse, type LatestResponse, type SeriesResponse } from '../protocol';
+import { splitSeriesList } from '../protocol/series';
+import { IngestError, validateIngestBody } from '../ingest/validate';
+import { VERSION } from '../version';
+import { allowAll, requireToken, tokenChecker } from './auth';
+import { errorHandler, sendError } from './errors';
+import { parseIntParam, parseStringParam, parseTime } from './query-params';
+
+/** The express app: DESIGN §4's routes over one Exporter. */
+export function createApp(exp: Exporter): express.Express {
+  const { config, metrics, store, hub } = exp;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const check = tokenChecker(exp.token);
+  const write = requireToken(check);
+  const read = config.auth.readPublic ? allowAll : write;
+  const metricsAuth = config.auth.metricsPublic ? allowAll : write;
+  const json = express.json({ limit: config.limits.bodyBytes, strict: false, type: () => true });
+
+  app.get('/metrics', metricsAuth, async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.get(`${API_PREFIX}/health`, (_req, res) => {
+    const collectors = exp.collectorStatuses();
+    const body: HealthResponse = {
+      status: collectors.every((c) => c.ok) ? 'ok' : 'degraded',
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - exp.startedAt) / 1000),
+      startedAt: exp.startedAt,
+      intervalMs: store.intervalMs,
+      series: store.seriesCount,
+      streamClients: hub.size,
+      currentAction: exp.currentAction,
+      collectors,
+      ...(exp.inventory ? { system: exp.inventory } : {}),
+    };
+    res.json(body);
+  });
+
+  app.get(`${API_PREFIX}/series`, read, (_req, res) => {
+    const body: SeriesResponse = { series: store.series(), intervalMs: store.intervalMs, windowSeconds: config.sampling.windowSeconds };
+    res.json(body);
+  });
+
+  app.get(`${API_PREFIX}/latest`, read, (req, res) => {
+    const wanted = splitSeriesList(parseStringParam('series', req.query.series));
+    const latest = store.latest();
+    const body: LatestResponse = { t: latest?.t ?? null, values: {} };
+    for (const [id, v] of Object.entries(latest?.values ?? {})) if (wanted.length === 0 || wanted.includes(id)) body.values[id] = v;
+    res.json(body);
+  });
+
+  app.get(`${API_PREFIX}/history`, read, (req, res) => {
+    const now = Date.now();
+    const ids = splitSeriesList(parseStringParam('series', req.query.series));
+    const to = parseTime('to', req.query.to, now, now);
+    const from = parseTime('from', req.query.from, to - config.sampling.retentionSeconds * 1000, now);
+    if (from > to) return sendError(res, 400, 'invalid_request', 'from: must not be after to', 'from');
+    const maxPoints = parseIntParam('maxPoints', req.query.maxPoints, Math.min(1000, config.limits.historyMaxPoints), 1, config.limits.historyMaxPoints);
+    const unknown = ids.find((id) => !store.has(id));
+    if (unknown !== undefined) return sendError(res, 400, 'unknown_series', `series: unknown series "${unknown.slice(0, 200)}" (see /api/v1/series)`, 'series');
+    res.json(store.history(ids, from, to, maxPoints));
+  });
+
+  app.get(`${API_PREFIX}/stream`, read, (req: Request, res: Response) => {
+    if (hub.full) {
+      metrics.streamDisconnects.inc({ reason: 'limit' });
+      res.setHeader('Retry-After', '5');
+      return sendError(res, 503, 'too_many_streams', `stream client limit of ${config.limits.streamClients} reached (limits.streamClients)`);
+    }
+    const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', req.query.lastEventId);
+    let lastEventId: number | undefined;
+    if (rawLast !== undefined && rawLast !== '') {
+      if (!/^\d+$/.test(String(rawLast))) return sendError(res, 400, 'invalid_request', 'Last-Event-ID: must be a sequence number', 'Last-Event-ID');
+      lastEventId = Number(rawLast);
+    }
+    hub.attach(res, parseStringParam('series', req.query.series), lastEventId);
+  });
+
+  app.post(`${API_PREFIX}/ingest`, write, json, (req, res) => {
+    let records;
+    try {
+      records = validateIngestBody(req.body, config.limits.batchRecords);
+    } catch (err) {
+      if (!(err instanceof IngestError)) throw err;
+      metrics.ingestRejected.inc({ reason: err.code });
+      return sendError(res, err.code === 'too_many_records' ? 413 : 400, err.code, err.message, err.field);
+    }
+    const byKind = exp.ingest(records);
+    const body: IngestResponse = { accepted: records.length, byKind };
+    res.status(202).json(body);
+  });
+
+  app.use(API_PREFIX, (req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
+  app.use(errorHandler((err) => exp.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`)));
+  return app;
+}

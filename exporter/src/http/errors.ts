@@ -1,0 +1,50 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiError } from '../protocol';
+
+/** An error with an HTTP status that the error handler turns into DESIGN §4's error body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function badRequest(field: string, reason: string): HttpError {
+  return new HttpError(400, 'invalid_request', `${field}: ${reason}`, field);
+}
+
+export function sendError(res: Response, status: number, code: string, message: string, field?: string): void {
+  const body: ApiError = { error: { code, message, ...(field !== undefined ? { field } : {}) } };
+  res.status(status).json(body);
+}
+
+/** Maps body-parser and route errors to JSON; anything unexpected is a logged 500, never a crash. */
+export function errorHandler(onUnexpected: (err: unknown) => void) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.field);
+    const e = err as { type?: string; status?: number; message?: string; limit?: number };
+    switch (e.type) {
+      case 'entity.too.large':
+        return sendError(res, 413, 'body_too_large', `request body is larger than the limit of ${e.limit} bytes (limits.bodyBytes)`);
+      case 'entity.parse.failed':
+        return sendError(res, 400, 'invalid_json', `body is not valid JSON: ${e.message}`, 'body');
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return sendError(res, 415, 'unsupported_encoding', e.message ?? 'unsupported encoding');
+      case 'request.aborted':
+        return sendError(res, 400, 'request_aborted', 'request body was cut short');
+      case 'request.size.invalid':
+        return sendError(res, 400, 'invalid_length', 'request body length does not match Content-Length');
+    }
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, e.status, 'bad_request', e.message ?? 'bad request');
+    }
+    onUnexpected(err);
+    sendError(res, 500, 'internal', 'internal error');
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The SSE hub (DESIGN §4): one `sample` event per tick, serialised once per distinct series
+ * filter and written to every client with that filter; Last-Event-ID replay from the live store;
+ * heartbeats; and back-pressure — a client whose unsent bytes pass the bound is dropped (it may
+ * resume with Last-Event-ID) so one stalled reader never grows memory or delays the others.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Metrics } from '../metrics/registry';
+import { STREAM_EVENT_SAMPLE } from '../protocol';
+import { splitSeriesList } from '../protocol/series';
+import { toSample, type LiveStore, type Tick } from '../store/live-store';
+
+export type DisconnectReason = 'client' | 'slow' | 'shutdown';
+
+export interface HubOptions {
+  maxClients: number;
+  maxBufferBytes: number;
+  heartbeatMs: number;
+  retryMs: number;
+}
+
+interface Client {
+  res: ServerResponse;
+  filterKey: string;
+  filter: ((id: string) => boolean) | undefined;
+}
+
+/** `series=` accepts exact ids and `prefix*` patterns, comma-separated. */
+export function parseSeriesFilter(raw: string | undefined): { key: string; match: ((id: string) => boolean) | undefined } {
+  const parts = splitSeriesList(raw);
+  if (parts.length === 0) return { key: '*', match: undefined };
+  const exact = new Set(parts.filter((p) => !p.endsWith('*')));
+  const prefixes = parts.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  const key = [...parts].sort().join(',');
+  return { key, match: (id) => exact.has(id) || prefixes.some((p) => id.startsWith(p)) };
+}
+
+export function formatSample(tick: Tick, filter?: (id: string) => boolean): string {
+  return `id: ${tick.seq}\nevent: ${STREAM_EVENT_SAMPLE}\ndata: ${JSON.stringify(toSample(tick, filter))}\n\n`;
+}
+
+export class SseHub {
+  private readonly clients = new Set<Client>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly store: LiveStore,
+    private readonly metrics: Metrics,
+    private readonly opts: HubOptions,
+  ) {
+    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  get full(): boolean {
+    return this.clients.size >= this.opts.maxClients;
+  }
+
+  /**
+   * Takes over `res` as an event stream. Headers and the `retry:` hint go out at once because
+   * Grafana's proxy times out on headers, not on the body.
+   */
+  attach(res: ServerResponse, seriesParam: string | undefined, lastEventId: number | undefined): void {
+    const { key, match } = parseSeriesFilter(seriesParam);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // Stops nginx-style proxies from buffering the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    res.socket?.setNoDelay(true);
+    res.write(`retry: ${this.opts.retryMs}\n\n`);
+    const client: Client = { res, filterKey: key, filter: match };
+    if (lastEventId !== undefined) {
+      for (const tick of this.store.ticksAfter(lastEventId)) res.write(formatSample(tick, match));
+    }
+    this.clients.add(client);
+    this.metrics.streamClients.set(this.clients.size);
+    res.on('close', () => this.remove(client, 'client'));
+  }
+
+  /** Sends one tick to every client; each distinct filter is serialised once. */
+  broadcast(tick: Tick): void {
+    if (this.clients.size === 0) return;
+    const frames = new Map<string, string>();
+    for (const client of this.clients) {
+      let frame = frames.get(client.filterKey);
+      if (frame === undefined) {
+        frame = formatSample(tick, client.filter);
+        frames.set(client.filterKey, frame);
+      }
+      this.send(client, frame);
+    }
+  }
+
+  /** Ends every stream (shutdown): clients see a clean end and reconnect elsewhere or later. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const client of [...this.clients]) {
+      this.remove(client, 'shutdown');
+      client.res.end();
+    }
+  }
+
+  private write(frame: string): void {
+    for (const client of this.clients) this.send(client, frame);
+  }
+
+  private send(client: Client, frame: string): void {
+    const res = client.res;
+    if (res.writableLength + frame.length > this.opts.maxBufferBytes) {
+      this.remove(client, 'slow');
+      res.destroy();
+      return;
+    }
+    res.write(frame);
+  }
+
+  private remove(client: Client, reason: DisconnectReason): void {
+    if (!this.clients.delete(client)) return;
+    this.metrics.streamDisconnects.inc({ reason });
+    this.metrics.streamClients.set(this.clients.size);
+  }
+}
