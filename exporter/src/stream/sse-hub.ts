@@ -116,7 +116,8 @@ export class SseHub {
 
   private send(client: Client, frame: string): void {
     const res = client.res;
-    if (res.writableLength + frame.length > this.opts.maxBufferBytes) {
+    // Bytes still queued from earlier frames: a reader that keeps up has none by the next tick.
+    if (res.writableLength > this.opts.maxBufferBytes) {
       this.remove(client, 'slow');
       res.destroy();
       return;
