@@ -4,6 +4,20 @@
  */
 export type Align = 'left' | 'right';
 
+let pipeGuarded = false;
+
+/** Writes command output to stdout; a reader that goes away (`| head`) ends the process quietly. */
+export function print(text: string): void {
+  if (!pipeGuarded) {
+    pipeGuarded = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
 export function formatTable(headers: string[], rows: string[][], align: Align[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
