@@ -63,9 +63,9 @@ export class Exporter implements Recorder {
       heartbeatMs: config.stream.heartbeatSeconds * 1000,
       retryMs: config.stream.retryMs,
     });
-    this.actions = new ActionsCollector(this.metrics, this.store, windowMs);
-    this.events = new EventsCollector(this.metrics, this.store, windowMs);
-    this.llm = new LlmCollector(this.metrics, this.store, windowMs, config.prices);
+    this.actions = new ActionsCollector(this.metrics, this.store, windowMs, this.startedAt);
+    this.events = new EventsCollector(this.metrics, this.store, windowMs, this.startedAt);
+    this.llm = new LlmCollector(this.metrics, this.store, windowMs, config.prices, this.startedAt);
     const list: Collector[] = [this.actions, this.events, this.llm];
     if (opts.system !== false) {
       this.system = new SystemCollector(this.metrics, this.store, { filesystems: config.system.filesystems });

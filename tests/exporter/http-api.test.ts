@@ -1,7 +1,7 @@
 /**
  * Integration: the real exporter binary on a free port, spoken to over real HTTP.
  */
-import { auth, startExporter, type RunningExporter } from '../helpers/exporter-process';
+import { auth, readJson, startExporter, type RunningExporter } from '../helpers/exporter-process';
 
 let exp: RunningExporter;
 
@@ -19,7 +19,7 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
 async function waitForValue(id: string, pred: (v: number) => boolean, timeoutMs = 5000): Promise<number> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const latest = await (await get(`/api/v1/latest?series=${encodeURIComponent(id)}`)).json();
+    const latest = await readJson(get(`/api/v1/latest?series=${encodeURIComponent(id)}`));
     const v = latest.values[id];
     if (v !== undefined && pred(v)) return v;
     if (Date.now() > end) throw new Error(`${id} = ${v} never matched`);
@@ -31,7 +31,7 @@ describe('read endpoints', () => {
   it('health is public and reports collectors and version', async () => {
     const res = await get('/api/v1/health', null);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.status).toBe('ok');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(body.collectors.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['system', 'actions', 'events', 'llm']));
@@ -39,7 +39,7 @@ describe('read endpoints', () => {
 
   it('series lists system series with units and descriptions', async () => {
     await waitForValue('system_memory_total_bytes', (v) => v > 0);
-    const body = await (await get('/api/v1/series')).json();
+    const body = await readJson(get('/api/v1/series'));
     const mem = body.series.find((s: { id: string }) => s.id === 'system_memory_total_bytes');
     expect(mem).toMatchObject({ name: 'system_memory_total_bytes', unit: 'bytes', labels: {} });
     expect(mem.description.length).toBeGreaterThan(5);
@@ -50,7 +50,7 @@ describe('read endpoints', () => {
     for (const path of ['/api/v1/series', '/api/v1/latest', '/api/v1/history', '/api/v1/stream']) {
       const none = await get(path, null);
       expect(none.status).toBe(401);
-      expect((await none.json()).error.code).toBe('unauthorized');
+      expect((await readJson(none)).error.code).toBe('unauthorized');
       expect((await get(path, 'wrong-token-wrong-token')).status).toBe(401);
     }
   });
@@ -67,7 +67,7 @@ describe('read endpoints', () => {
 
   it('history returns columns for the asked series, bounded by maxPoints', async () => {
     await new Promise((r) => setTimeout(r, 1200));
-    const body = await (await get('/api/v1/history?series=system_memory_total_bytes&from=now-1m&maxPoints=3')).json();
+    const body = await readJson(get('/api/v1/history?series=system_memory_total_bytes&from=now-1m&maxPoints=3'));
     expect(body.t.length).toBeGreaterThan(0);
     expect(body.t.length).toBeLessThanOrEqual(3);
     expect(body.values.system_memory_total_bytes).toHaveLength(body.t.length);
@@ -83,7 +83,7 @@ describe('read endpoints', () => {
   ])('history rejects %s naming %s', async (path, field, reason) => {
     const res = await get(path);
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.error.field).toBe(field);
     expect(body.error.message).toMatch(reason);
   });
@@ -91,7 +91,7 @@ describe('read endpoints', () => {
   it('unknown API routes are JSON 404s', async () => {
     const res = await get('/api/v1/nope');
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('not_found');
+    expect((await readJson(res)).error.code).toBe('not_found');
   });
 });
 
@@ -107,7 +107,7 @@ describe('ingest', () => {
     ];
     const res = await post('/api/v1/ingest', JSON.stringify({ records }));
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 6, byKind: { action: 2, event: 1, llm: 2, state: 1 } });
+    expect(await readJson(res)).toEqual({ accepted: 6, byKind: { action: 2, event: 1, llm: 2, state: 1 } });
 
     expect(await waitForValue('action_success_ratio{action="itest-deploy"}', () => true)).toBeCloseTo(0.5);
     expect(await waitForValue('action_queue_depth', (v) => v === 7)).toBe(7);
@@ -120,7 +120,7 @@ describe('ingest', () => {
     expect(text).toContain('runboard_llm_unpriced_requests_total{provider="acme",model="itest-unpriced"} 1');
     expect(text).toContain('runboard_current_action_info{action="itest-deploy"} 1');
     expect(text).toContain('runboard_event_queue_depth 3');
-    const health = await (await get('/api/v1/health', null)).json();
+    const health = await readJson(get('/api/v1/health', null));
     expect(health.currentAction).toBe('itest-deploy');
   });
 
@@ -131,7 +131,7 @@ describe('ingest', () => {
       { kind: 'action', name: 'atomic-check', duration_seconds: -1, success: true },
     ]));
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.error).toMatchObject({ code: 'invalid_record', field: 'records[1].duration_seconds' });
     expect(before).not.toContain('atomic-check');
     expect(await (await get('/metrics', null)).text()).not.toContain('atomic-check');
@@ -154,14 +154,14 @@ describe('ingest', () => {
   ])('rejects %s', async (_name, body, status, code) => {
     const res = await post('/api/v1/ingest', body);
     expect(res.status).toBe(status);
-    expect((await res.json()).error.code).toBe(code);
+    expect((await readJson(res)).error.code).toBe(code);
   });
 
   it('answers 413 over the body limit and keeps serving', async () => {
     const big = JSON.stringify({ records: [{ kind: 'action', name: 'x'.repeat(200), duration_seconds: 1, success: true }] }).padEnd(1024 * 1024 + 10, ' ');
     const res = await post('/api/v1/ingest', big);
     expect(res.status).toBe(413);
-    expect((await res.json()).error.message).toMatch(/limits.bodyBytes/);
+    expect((await readJson(res)).error.message).toMatch(/limits.bodyBytes/);
     expect((await get('/api/v1/health', null)).status).toBe(200);
     const text = await (await get('/metrics', null)).text();
     expect(text).toMatch(/runboard_ingest_rejected_total\{reason="invalid_record"\} [1-9]/);

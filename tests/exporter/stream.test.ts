@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { auth, startExporter, tmpDir, type RunningExporter } from '../helpers/exporter-process';
+import { auth, readJson, startExporter, tmpDir, type RunningExporter } from '../helpers/exporter-process';
 import { connectSse } from '../helpers/sse-client';
 
 function configFile(obj: object): string {
@@ -70,7 +70,7 @@ describe('stream', () => {
   it('rejects a malformed Last-Event-ID', async () => {
     const res = await fetch(`${exp.url}/api/v1/stream`, { headers: { ...auth(exp.token), 'Last-Event-ID': 'abc' } });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.field).toBe('Last-Event-ID');
+    expect((await readJson(res)).error.field).toBe('Last-Event-ID');
   });
 
   it('sends heartbeat comments', async () => {
@@ -85,10 +85,10 @@ describe('stream', () => {
     expect(conns.map((c) => c.status)).toEqual([200, 200, 200]);
     const res = await fetch(`${exp.url}/api/v1/stream`, { headers: auth(exp.token) });
     expect(res.status).toBe(503);
-    expect((await res.json()).error.message).toMatch(/limits.streamClients/);
+    expect((await readJson(res)).error.message).toMatch(/limits.streamClients/);
     conns.forEach((c) => c.close());
     await new Promise((r) => setTimeout(r, 200));
-    const health = await (await fetch(`${exp.url}/api/v1/health`)).json();
+    const health = await readJson(fetch(`${exp.url}/api/v1/health`));
     expect(health.streamClients).toBe(0);
     const metrics = await (await fetch(`${exp.url}/metrics`)).text();
     expect(metrics).toMatch(/runboard_stream_disconnects_total\{reason="limit"\} 1/);

@@ -70,3 +70,9 @@ export async function startExporter(args: string[] = [], opts: { env?: NodeJS.Pr
 export function auth(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };
 }
+
+/** Reads a JSON response body; tests assert on its shape (fetch types bodies as unknown). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readJson<T = any>(res: Response | Promise<Response>): Promise<T> {
+  return (await res).json() as Promise<T>;
+}

@@ -58,7 +58,7 @@ export async function startPrometheus(configYaml: string): Promise<RunningPromet
     child,
     async query(expr) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = await res.json();
+      const body = (await res.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
       if (body.status !== 'success') throw new Error(`query ${expr} failed: ${JSON.stringify(body)}`);
       return body.data.result;
     },

@@ -17,8 +17,10 @@ export class ActionsCollector implements Collector {
     private readonly metrics: Metrics,
     private readonly store: LiveStore,
     private readonly windowMs: number,
+    /** Exporter start: a key seen first later still has its rate over the whole window. */
+    private readonly startedAt = Date.now(),
   ) {
-    this.total = new RollingWindow(windowMs);
+    this.total = new RollingWindow(windowMs, startedAt);
   }
 
   record(rec: Omit<ActionRecord, 'kind'>, now = Date.now()): void {
@@ -28,7 +30,7 @@ export class ActionsCollector implements Collector {
     this.metrics.actionDuration.observe({ action }, rec.duration_seconds);
     this.total.observe(now, rec.duration_seconds, !rec.success);
     let w = this.byAction.get(action);
-    if (!w) this.byAction.set(action, (w = new RollingWindow(this.windowMs, now)));
+    if (!w) this.byAction.set(action, (w = new RollingWindow(this.windowMs, this.startedAt)));
     w.observe(now, rec.duration_seconds, !rec.success);
   }
 

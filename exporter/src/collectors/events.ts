@@ -21,8 +21,10 @@ export class EventsCollector implements Collector {
     private readonly metrics: Metrics,
     private readonly store: LiveStore,
     private readonly windowMs: number,
+    /** Exporter start: a key seen first later still has its rate over the whole window. */
+    private readonly startedAt = Date.now(),
   ) {
-    this.total = this.windows(Date.now());
+    this.total = this.windows();
   }
 
   record(rec: Omit<EventRecord, 'kind'>, now = Date.now()): void {
@@ -32,7 +34,7 @@ export class EventsCollector implements Collector {
       this.metrics.eventProcessing.observe({ type }, rec.processing_seconds);
     }
     let w = this.byType.get(type);
-    if (!w) this.byType.set(type, (w = this.windows(now)));
+    if (!w) this.byType.set(type, (w = this.windows()));
     for (const win of [this.total, w]) {
       if (rec.outcome === 'queued') win.queued.observe(now, NaN);
       else win.done.observe(now, rec.processing_seconds ?? NaN, rec.outcome === 'failed');
@@ -50,8 +52,8 @@ export class EventsCollector implements Collector {
     this.store.set({ name: 'event_queue_depth', unit: 'none', description: 'Events waiting to be processed.' }, this.queueDepth);
   }
 
-  private windows(now: number): EventWindows {
-    return { queued: new RollingWindow(this.windowMs, now), done: new RollingWindow(this.windowMs, now) };
+  private windows(): EventWindows {
+    return { queued: new RollingWindow(this.windowMs, this.startedAt), done: new RollingWindow(this.windowMs, this.startedAt) };
   }
 
   private emit(w: EventWindows, labels: Record<string, string> | undefined, now: number): void {

@@ -39,8 +39,10 @@ export class LlmCollector implements Collector {
     private readonly store: LiveStore,
     private readonly windowMs: number,
     private readonly prices: PriceTable,
+    /** Exporter start: a key seen first later still has its rate over the whole window. */
+    private readonly startedAt = Date.now(),
   ) {
-    this.total = new RollingWindow(windowMs, Date.now(), 4);
+    this.total = new RollingWindow(windowMs, startedAt, 4);
   }
 
   /** Records the call and returns it with the cost that was used. */
@@ -66,7 +68,7 @@ export class LlmCollector implements Collector {
     this.total.observe(now, duration, !success, amounts);
     const key = `${provider}\u0000${model}`;
     let entry = this.byModel.get(key);
-    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, now, 4) }));
+    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4) }));
     entry.w.observe(now, duration, !success, amounts);
     return { ...rec, cost_usd: cost, priced };
   }

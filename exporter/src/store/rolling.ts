@@ -47,20 +47,22 @@ function bucketUpper(i: number): number {
 export class RollingWindow {
   private readonly slices: Slice[];
   private readonly sliceMs: number;
-  private readonly createdAt: number;
+  /** When observations could first have arrived (exporter start): rates divide by the time since. */
+  private since: number;
 
   constructor(
     readonly windowMs: number,
-    now = Date.now(),
+    since = Date.now(),
     private readonly amountCount = 0,
   ) {
     this.sliceMs = Math.max(1, Math.ceil(windowMs / SLICES));
     this.slices = Array.from({ length: SLICES }, () => ({ start: -1, count: 0, failures: 0, sum: 0, amounts: new Float64Array(amountCount), hist: null }));
-    this.createdAt = now;
+    this.since = since;
   }
 
   /** Record one observation. `value` NaN = counted without a duration. */
   observe(t: number, value: number, failed = false, amounts?: readonly number[]): void {
+    if (t < this.since) this.since = t;
     const start = t - (t % this.sliceMs);
     const slice = this.slices[Math.floor(start / this.sliceMs) % SLICES];
     if (slice.start !== start) {
@@ -110,7 +112,7 @@ export class RollingWindow {
       mean: valued > 0 ? sum / valued : NaN,
       p95: valued > 0 ? quantile(merged, valued, 0.95) : NaN,
       amounts,
-      spanSeconds: Math.max(Math.min(this.windowMs, now - this.createdAt), this.sliceMs) / 1000,
+      spanSeconds: Math.max(Math.min(this.windowMs, now - this.since), this.sliceMs) / 1000,
     };
   }
 }
