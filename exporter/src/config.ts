@@ -19,6 +19,76 @@ const priceSchema = z.strictObject({
   output: z.number().nonnegative(),
 });
 
+const paramName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a letter or _ followed by letters, digits or _');
+
+const paramBase = { help: z.string().default(''), title: z.string().optional() };
+
+/** Typed command parameters (DESIGN §5); values are validated against these before a run. */
+export const parameterSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('string'),
+    ...paramBase,
+    default: z.string().optional(),
+    /** A JavaScript regular expression the whole value must match. */
+    pattern: z
+      .string()
+      .refine((p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'is not a valid regular expression')
+      .optional(),
+    maxLength: z.number().int().positive().max(65536).default(256),
+  }),
+  z.strictObject({
+    type: z.literal('enum'),
+    ...paramBase,
+    values: z.array(z.string().min(1)).min(1, 'needs at least one value'),
+    default: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('integer'),
+    ...paramBase,
+    min: z.number().int().optional(),
+    max: z.number().int().optional(),
+    default: z.number().int().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('boolean'),
+    ...paramBase,
+    default: z.boolean().optional(),
+  }),
+]);
+
+export const commandSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - or _ (at most 64)'),
+  title: z.string().min(1),
+  description: z.string().default(''),
+  /** Program to run: an absolute path, or a name looked up on PATH at start. Never a shell line. */
+  executable: z.string().min(1),
+  /**
+   * Argument template, one argv entry each. `{name}` is replaced by the parameter's value inside
+   * its entry (never split into more entries); an entry `{name?text}` becomes `text` when the
+   * boolean parameter is true and is left out when false.
+   */
+  args: z.array(z.string()).default([]),
+  parameters: z.record(paramName, parameterSchema).default({}),
+  timeoutSeconds: z.number().positive().max(86_400).default(600),
+  /** Runs of this command at once; more wait in the queue. */
+  maxConcurrent: z.number().int().positive().default(1),
+  cwd: z.string().min(1).optional(),
+  /** Names of the exporter's environment variables passed to the command; nothing else is. */
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default(['PATH', 'HOME', 'LANG', 'TZ']),
+  /** Ask the user to confirm before a run (the console panel shows a dialog). */
+  confirm: z.boolean().default(false),
+});
+
+export type ParameterSpec = z.infer<typeof parameterSchema>;
+export type CommandSpec = z.infer<typeof commandSchema>;
+
 export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(9477),
@@ -62,6 +132,12 @@ export const configSchema = z.strictObject({
       historyMaxPoints: positiveInt.default(10_000),
       /** Most live series the store tracks; new ones beyond are not created. */
       liveSeries: positiveInt.default(5000),
+      /** Command runs at once across all commands. */
+      concurrentRuns: positiveInt.default(4),
+      /** Runs waiting for a free slot; more are refused with 429. */
+      runQueue: z.number().int().nonnegative().default(20),
+      /** Output kept per run (head and tail, with a truncation marker in between). */
+      runOutputBytes: positiveInt.default(1024 * 1024),
     })
     .prefault({}),
   stream: z
@@ -75,6 +151,18 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Mount points whose size and free space are reported. */
       filesystems: z.array(z.string().min(1)).default(['/']),
+    })
+    .prefault({}),
+  /** The allow-list: only these commands can be run, with only their declared parameters. */
+  commands: z.array(commandSchema).default([]),
+  ledger: z
+    .strictObject({
+      /** Runs and cost records older than this are deleted (0 = keep forever). */
+      retentionDays: z.number().nonnegative().default(90),
+      /** Most runs kept (oldest deleted first). */
+      maxRuns: positiveInt.default(10_000),
+      /** Most cost records kept (oldest deleted first). */
+      maxCostRecords: positiveInt.default(1_000_000),
     })
     .prefault({}),
   /** USD per million tokens by model (or `provider/model`), used when a record has no cost_usd. */

@@ -286,7 +286,7 @@ describe('serve and the program', () => {
 
   it('an unknown flag exits 2 with one line', async () => {
     expectOneLineError(await run(['query', 'series', '--nope']), 2, /unknown option '--nope'/);
-    expectOneLineError(await run(['record', 'llm', '--bogus']), 2, /unknown option '--bogus'/);
+    expectOneLineError(await run(['record', 'event', '--type', 'x', '--outcome', 'queued', '--bogus']), 2, /unknown option '--bogus'/);
     expectOneLineError(await run(['serve', '--nope']), 2, /unknown option '--nope'/);
   });
 

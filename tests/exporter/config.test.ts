@@ -27,7 +27,11 @@ describe('config', () => {
       streamBufferBytes: 1048576,
       historyMaxPoints: 10000,
       liveSeries: 5000,
+      concurrentRuns: 4,
+      runQueue: 20,
+      runOutputBytes: 1048576,
     });
+    expect(c.ledger).toEqual({ retentionDays: 90, maxRuns: 10000, maxCostRecords: 1000000 });
     expect(c.auth.readPublic).toBe(false);
     expect(c.prices['gpt-4o']).toEqual({ input: 2.5, output: 10 });
   });
