@@ -156,4 +156,132 @@ export interface HealthResponse {
 
 // ---------- SSE ----------
 export const STREAM_EVENT_SAMPLE = 'sample';
+
+// ---------- commands, runs, templates, costs (DESIGN §4-5) ----------
+export type ParameterValue = string | number | boolean;
+
+export type ParameterInfo =
+  | { type: 'string'; title?: string; help: string; default?: string; pattern?: string; maxLength: number }
+  | { type: 'enum'; title?: string; help: string; values: string[]; default?: string }
+  | { type: 'integer'; title?: string; help: string; min?: number; max?: number; default?: number }
+  | { type: 'boolean'; title?: string; help: string; default?: boolean };
+
+/** A command as clients see it: never its executable, argv or environment. */
+export interface CommandInfo {
+  id: string;
+  title: string;
+  description: string;
+  parameters: Record<string, ParameterInfo>;
+  timeoutSeconds: number;
+  maxConcurrent: number;
+  confirm: boolean;
+}
+
+export interface CommandsResponse {
+  commands: CommandInfo[];
+}
+
+export const runOutcomes = ['success', 'failure', 'timeout', 'cancelled'] as const;
+export type RunOutcome = (typeof runOutcomes)[number];
+export type RunStatus = 'queued' | 'running' | 'finished';
+
+export interface RunInfo {
+  id: string;
+  command: string;
+  parameters: Record<string, ParameterValue>;
+  status: RunStatus;
+  outcome: RunOutcome | null;
+  /** 1-based place in the queue while queued, else null. */
+  queuePosition: number | null;
+  /** Who or what started it, as the request said (free text, e.g. a Grafana user). */
+  startedBy: string | null;
+  requestedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationSeconds: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** Last `::progress` percent and message. */
+  progress: number | null;
+  progressMessage: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Bytes of output the command printed (stored output may be less: see truncated). */
+  outputBytes: number;
+  truncated: boolean;
+  /** Why a run failed to start or was ended by the exporter, when that is the case. */
+  error: string | null;
+}
+
+export const startRunRequestSchema = z.strictObject({
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  startedBy: z.string().max(200).optional(),
+});
+export type StartRunRequest = z.input<typeof startRunRequestSchema>;
+
+export interface RunsPage {
+  runs: RunInfo[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface OutputLine {
+  /** Position in the run's output, from 0. */
+  seq: number;
+  t: number;
+  stream: 'stdout' | 'stderr' | 'system';
+  text: string;
+}
+
+/** Events of `GET /api/v1/runs/:id/output`: `line`, `progress`, `llm`, `status`, and a final `end`. */
+export interface RunProgressEvent {
+  percent: number;
+  message: string;
+}
+export type RunOutputEvent =
+  | { event: 'line'; data: OutputLine }
+  | { event: 'progress'; data: RunProgressEvent }
+  | { event: 'llm'; data: Omit<LlmRecord, 'kind'> }
+  | { event: 'status'; data: RunInfo }
+  | { event: 'end'; data: RunInfo };
+
+export interface Template {
+  id: string;
+  command: string;
+  name: string;
+  parameters: Record<string, ParameterValue>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const putTemplateRequestSchema = z.strictObject({
+  command: z.string().min(1),
+  name: z.string().min(1).max(100),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+export type PutTemplateRequest = z.input<typeof putTemplateRequestSchema>;
+
+export const costGroupings = ['model', 'provider', 'command', 'hour', 'day'] as const;
+export type CostGrouping = (typeof costGroupings)[number];
+
+export interface CostRow {
+  /** The model, provider, command id, or the hour/day start as ISO 8601 (UTC). */
+  key: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Requests without a known price (their cost is not in costUsd). */
+  unpriced: number;
+}
+
+export interface CostsResponse {
+  groupBy: CostGrouping;
+  from: number;
+  to: number;
+  rows: CostRow[];
+  total: Omit<CostRow, 'key'>;
+}
 export * from './series';
