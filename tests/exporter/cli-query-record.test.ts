@@ -31,7 +31,12 @@ function ensureBuilt(): void {
       return !fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(p).mtimeMs;
     });
   if (!stale(src)) return;
-  execFileSync('npx', ['tsc', '-p', 'exporter'], { cwd: ROOT, stdio: 'pipe' });
+  try {
+    execFileSync('npx', ['tsc', '-p', 'exporter'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`npx tsc -p exporter failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
 }
 
 /** A clean environment: no RUNBOARD_* from the developer's shell, and an empty default data dir. */

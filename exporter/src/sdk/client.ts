@@ -270,7 +270,7 @@ export class RunboardClient implements Recorder {
         this.sendUntil = Math.max(this.sendUntil, this.enqueued);
         this.pump();
       }, this.flushIntervalMs);
-      // no unref
+      this.timer.unref();
     }
     if (this.running || !this.due()) return;
     this.running = this.drain().finally(() => {
