@@ -14,7 +14,7 @@ import { SystemCollector } from './collectors/system';
 import { createApp } from './http/app';
 import { consoleLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics/registry';
-import type { ActionRecord, CollectorStatus, EventRecord, IngestRecord, IngestResponse, LlmRecord, RecordKind, StateRecord } from './protocol';
+import { ingestRecordSchema, type ActionRecord, type CollectorStatus, type EventRecord, type IngestRecord, type IngestResponse, type LlmRecord, type RecordKind, type StateRecord } from './protocol';
 import { LiveStore } from './store/live-store';
 import { SseHub } from './stream/sse-hub';
 import { resolveToken, type TokenSource } from './token';
@@ -102,25 +102,22 @@ export class Exporter implements Recorder {
   }
 
   // ---- Recorder: the in-process SDK ----
+  // Records from code are checked like records from the wire, so a NaN or a negative duration
+  // from a caller's bug throws at the call site instead of corrupting a histogram.
   recordAction(rec: Omit<ActionRecord, 'kind'>): void {
-    this.actions.record(rec);
-    this.metrics.ingestRecords.inc({ kind: 'action' });
+    this.apply(checkRecord({ ...rec, kind: 'action' }));
   }
 
   recordEvent(rec: Omit<EventRecord, 'kind'>): void {
-    this.events.record(rec);
-    this.metrics.ingestRecords.inc({ kind: 'event' });
+    this.apply(checkRecord({ ...rec, kind: 'event' }));
   }
 
   recordLlmCall(rec: Omit<LlmRecord, 'kind'>): void {
-    this.llm.record(rec);
-    this.metrics.ingestRecords.inc({ kind: 'llm' });
+    this.apply(checkRecord({ ...rec, kind: 'llm' }));
   }
 
   setState(state: Omit<StateRecord, 'kind'>): void {
-    this.actions.setState(state);
-    if (state.event_queue_depth !== undefined) this.events.setQueueDepth(state.event_queue_depth);
-    this.metrics.ingestRecords.inc({ kind: 'state' });
+    this.apply(checkRecord({ ...state, kind: 'state' }));
   }
 
   /** In-process records apply at once; nothing to flush. Kept for parity with the remote client. */
@@ -130,27 +127,33 @@ export class Exporter implements Recorder {
     await this.stop();
   }
 
-  /** Applies validated records in order. */
+  /** Applies records that were already validated (by the ingest route), in order. */
   ingest(records: IngestRecord[]): IngestResponse['byKind'] {
     const byKind: Partial<Record<RecordKind, number>> = {};
     for (const rec of records) {
-      switch (rec.kind) {
-        case 'action':
-          this.recordAction(rec);
-          break;
-        case 'event':
-          this.recordEvent(rec);
-          break;
-        case 'llm':
-          this.recordLlmCall(rec);
-          break;
-        case 'state':
-          this.setState(rec);
-          break;
-      }
+      this.apply(rec);
       byKind[rec.kind] = (byKind[rec.kind] ?? 0) + 1;
     }
     return byKind;
+  }
+
+  private apply(rec: IngestRecord): void {
+    switch (rec.kind) {
+      case 'action':
+        this.actions.record(rec);
+        break;
+      case 'event':
+        this.events.record(rec);
+        break;
+      case 'llm':
+        this.llm.record(rec);
+        break;
+      case 'state':
+        this.actions.setState(rec);
+        if (rec.event_queue_depth !== undefined) this.events.setQueueDepth(rec.event_queue_depth);
+        break;
+    }
+    this.metrics.ingestRecords.inc({ kind: rec.kind });
   }
 
   /** Runs one tick now: collectors, then one sample into the store and out to every stream. */
@@ -232,6 +235,13 @@ export class Exporter implements Recorder {
       this.log.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+function checkRecord(rec: unknown): IngestRecord {
+  const parsed = ingestRecordSchema.safeParse(rec);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new TypeError(`invalid record: ${issue.path.join('.') || 'record'}: ${issue.message}`);
 }
 
 function isParsed(c: Config | ConfigInput): c is Config {

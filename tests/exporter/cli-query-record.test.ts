@@ -3,7 +3,7 @@
  * a real exporter child on a free port, the CLI as another child, exit codes and output checked
  * as a user would see them.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,27 +16,6 @@ interface Result {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** Builds exporter/dist when a source file is newer than its output (npm test's pretest builds too). */
-function ensureBuilt(): void {
-  const src = path.join(ROOT, 'exporter/src');
-  const dist = path.join(ROOT, 'exporter/dist');
-  const stale = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) return stale(p);
-      if (!e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) return false;
-      const out = path.join(dist, path.relative(src, p)).replace(/\.ts$/, '.js');
-      return !fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(p).mtimeMs;
-    });
-  if (!stale(src)) return;
-  try {
-    execFileSync('npx', ['tsc', '-p', 'exporter'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`npx tsc -p exporter failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
 }
 
 /** A clean environment: no RUNBOARD_* from the developer's shell, and an empty default data dir. */
@@ -86,7 +65,6 @@ let exp: RunningExporter;
 let conn: string[];
 
 beforeAll(async () => {
-  ensureBuilt();
   emptyXdg = tmpDir('runboard-cli-xdg-');
   exp = await startExporter(['--interval', '0.2'], { env: cleanEnv({ RUNBOARD_API_TOKEN: TOKEN }) });
   conn = ['--url', exp.url, '--token', TOKEN];

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Exporter } from '../../exporter/src/exporter';
 import { silentLogger } from '../../exporter/src/log';
-import { createClient, InvalidRecordError, RunboardClient, RunboardClientError, type Recorder, type RunboardClientOptions } from '../../exporter/src/sdk';
+import { createClient, InvalidRecordError, startExporter, RunboardClient, RunboardClientError, type Recorder, type RunboardClientOptions } from '../../exporter/src/sdk';
 
 const TOKEN = 'test-token-0123456789';
 const REPO = path.resolve(__dirname, '../..');
@@ -402,6 +402,20 @@ describe('same verbs in-process and remote', () => {
     const both: Recorder[] = [exp, c];
     for (const r of both) await drive(r);
     expect(await actionCount('parity')).toBe(2);
+  });
+  test('startExporter() is the in-process flavour (Exporter.start)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-sdk-start-'));
+    const inProc = await startExporter({ port: 0, dataDir: dir, auth: { token: TOKEN } }, { log: silentLogger, system: false });
+    try {
+      expect(inProc).toBeInstanceOf(Exporter);
+      const c = client({ url: inProc.url });
+      c.recordAction(action('start-exporter'));
+      await c.flush();
+      expect(c.stats().sent).toBe(1);
+    } finally {
+      await inProc.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
