@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { registerServe } from './cli/serve';
 import { registerQuery } from './cli/query';
 import { registerRecord } from './cli/record';
+import { registerRun } from './cli/run';
+import { registerCommands } from './cli/commands';
 import { CliError } from './cli/errors';
 import { VERSION } from './version';
 
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerQuery(program);
   registerRecord(program);
+  registerRun(program);
+  registerCommands(program);
   return program;
 }
 

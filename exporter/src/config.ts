@@ -154,7 +154,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** The allow-list: only these commands can be run, with only their declared parameters. */
-  commands: z.array(commandSchema).default([]),
+  commands: z.array(commandSchema).prefault(defaultCommands),
   ledger: z
     .strictObject({
       /** Runs and cost records older than this are deleted (0 = keep forever). */
@@ -203,6 +203,56 @@ export function defaultPrices(): Record<string, { input: number; output: number 
     'gemini-2.5-pro': { input: 1.25, output: 10 },
     'gemini-2.5-flash': { input: 0.3, output: 2.5 },
   };
+}
+
+/** The example commands (exporter/examples/commands), run by this Node binary, never a shell. */
+export function defaultCommands(): z.input<typeof commandSchema>[] {
+  const dir = path.resolve(__dirname, '..', 'examples', 'commands');
+  return [
+    {
+      id: 'sample-task',
+      title: 'Sample AI task',
+      description: 'Works through a few steps, asking a model at each one; reports progress and token usage.',
+      executable: process.execPath,
+      args: [path.join(dir, 'sample-task.js'), '--steps', '{steps}', '--delay-ms', '{delay_ms}', '--model', '{model}', '{fail?--fail}', '--', '{topic}'],
+      parameters: {
+        topic: { type: 'string', title: 'Topic', help: 'What the task works on.', default: 'quarterly report', maxLength: 80 },
+        steps: { type: 'integer', title: 'Steps', help: 'How many model calls to make.', min: 1, max: 50, default: 5 },
+        delay_ms: { type: 'integer', title: 'Delay (ms)', help: 'Time each step takes.', min: 0, max: 10000, default: 400 },
+        model: { type: 'enum', title: 'Model', help: 'Model the task asks.', values: ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4', 'gemini-2.5-flash'], default: 'gpt-4o-mini' },
+        fail: { type: 'boolean', title: 'Fail halfway', help: 'Make the task fail at its middle step.', default: false },
+      },
+      timeoutSeconds: 300,
+      maxConcurrent: 2,
+    },
+    {
+      id: 'system-report',
+      title: 'System report',
+      description: 'A short report on the exporter host: overview, disk, network or processes.',
+      executable: process.execPath,
+      args: [path.join(dir, 'system-report.js'), '{section}'],
+      parameters: {
+        section: { type: 'enum', title: 'Section', help: 'What to report on.', values: ['overview', 'disk', 'network', 'processes'], default: 'overview' },
+      },
+      timeoutSeconds: 30,
+      maxConcurrent: 2,
+    },
+    {
+      id: 'http-check',
+      title: 'HTTP check',
+      description: 'Checks that a URL answers with the expected status in time.',
+      executable: process.execPath,
+      args: [path.join(dir, 'http-check.js'), '{url}', '{expect_status}', '{timeout_seconds}'],
+      parameters: {
+        url: { type: 'string', title: 'URL', help: 'http:// or https:// address to request.', pattern: 'https?://[^\\s]+', maxLength: 2048, default: 'http://127.0.0.1:9477/api/v1/health' },
+        expect_status: { type: 'integer', title: 'Expected status', help: 'HTTP status that counts as success.', min: 100, max: 599, default: 200 },
+        timeout_seconds: { type: 'integer', title: 'Timeout (s)', help: 'How long to wait for an answer.', min: 1, max: 60, default: 10 },
+      },
+      timeoutSeconds: 90,
+      maxConcurrent: 4,
+      confirm: true,
+    },
+  ];
 }
 
 /** Environment variables and the config key each sets. */

@@ -9,8 +9,13 @@ import { parseConfig, type Config, type ConfigInput } from './config';
 import { ActionsCollector } from './collectors/actions';
 import { CollectorSet, type Collector } from './collectors/collector';
 import { EventsCollector } from './collectors/events';
-import { LlmCollector } from './collectors/llm';
+import { LlmCollector, type PricedLlmRecord } from './collectors/llm';
 import { SystemCollector } from './collectors/system';
+import { CommandsCollector } from './collectors/commands';
+import { checkCommandSpec } from './commands/parameters';
+import { CommandService } from './commands/service';
+import { Ledger, type CostRecordInput } from './store/ledger';
+import path from 'node:path';
 import { createApp } from './http/app';
 import { consoleLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -39,6 +44,10 @@ export class Exporter implements Recorder {
   readonly actions: ActionsCollector;
   readonly events: EventsCollector;
   readonly llm: LlmCollector;
+  readonly ledger: Ledger;
+  readonly commands: CommandService;
+  private readonly commandsCollector: CommandsCollector;
+  private pruneTimer?: NodeJS.Timeout;
   private readonly system?: SystemCollector;
   private readonly collectors: CollectorSet;
   private server?: http.Server;
@@ -66,7 +75,26 @@ export class Exporter implements Recorder {
     this.actions = new ActionsCollector(this.metrics, this.store, windowMs, this.startedAt);
     this.events = new EventsCollector(this.metrics, this.store, windowMs, this.startedAt);
     this.llm = new LlmCollector(this.metrics, this.store, windowMs, config.prices, this.startedAt);
-    const list: Collector[] = [this.actions, this.events, this.llm];
+    // Checked before anything opens: a bad command fails the start with its id and the reason.
+    const specs = config.commands.map((c) => ({ ...c, executable: checkCommandSpec(c) }));
+    this.ledger = Ledger.open(path.join(config.dataDir, LEDGER_FILE), config.ledger);
+    const interrupted = this.ledger.interruptActiveRuns(Date.now());
+    if (interrupted > 0) this.log.warn(`${interrupted} command run(s) were active when the exporter last stopped; marked cancelled`);
+    this.ledger.prune(Date.now());
+    this.commandsCollector = new CommandsCollector(this.metrics, this.store, () => this.commands);
+    this.commands = new CommandService(specs, {
+      ledger: this.ledger,
+      log: this.log,
+      limits: config.limits,
+      onFinished: (run) => {
+        this.commandsCollector.recordFinished(run);
+        if (run.startedAt !== null && run.durationSeconds !== null) {
+          this.actions.record({ name: run.command, duration_seconds: run.durationSeconds, success: run.outcome === 'success' });
+        }
+      },
+      onLlm: (rec, run) => this.recordCost(rec, 'command', run.command),
+    });
+    const list: Collector[] = [this.actions, this.events, this.llm, this.commandsCollector];
     if (opts.system !== false) {
       this.system = new SystemCollector(this.metrics, this.store, { filesystems: config.system.filesystems });
       list.unshift(this.system);
@@ -77,8 +105,16 @@ export class Exporter implements Recorder {
   /** Builds and starts an exporter: listens, then ticks every interval. */
   static async start(config: Config | ConfigInput = {}, opts: ExporterOptions = {}): Promise<Exporter> {
     const exp = new Exporter(isParsed(config) ? config : parseConfig(config), opts);
-    await exp.listen();
+    try {
+      await exp.listen();
+    } catch (err) {
+      exp.ledger.close();
+      throw err;
+    }
     exp.scheduleTick();
+    // Retention is cheap to apply; every 5 minutes keeps the ledger near its limits.
+    exp.pruneTimer = setInterval(() => exp.ledger.prune(Date.now()), 5 * 60_000);
+    exp.pruneTimer.unref();
     return exp;
   }
 
@@ -113,7 +149,9 @@ export class Exporter implements Recorder {
   }
 
   recordLlmCall(rec: Omit<LlmRecord, 'kind'>): void {
-    this.apply(checkRecord({ ...rec, kind: 'llm' }));
+    const checked = checkRecord({ ...rec, kind: 'llm' }) as LlmRecord;
+    this.recordCost(checked, 'sdk');
+    this.metrics.ingestRecords.inc({ kind: 'llm' });
   }
 
   setState(state: Omit<StateRecord, 'kind'>): void {
@@ -127,14 +165,48 @@ export class Exporter implements Recorder {
     await this.stop();
   }
 
-  /** Applies records that were already validated (by the ingest route), in order. */
+  /**
+   * Applies records that were already validated (by the ingest route), in order. Cost records
+   * are in the ledger when this returns, so a 202 means they survive a crash.
+   */
   ingest(records: IngestRecord[]): IngestResponse['byKind'] {
     const byKind: Partial<Record<RecordKind, number>> = {};
+    const costs: CostRecordInput[] = [];
     for (const rec of records) {
-      this.apply(rec);
+      if (rec.kind === 'llm') {
+        costs.push(this.costRecord(rec, this.llm.record(rec), 'ingest'));
+        this.metrics.ingestRecords.inc({ kind: 'llm' });
+      } else {
+        this.apply(rec);
+      }
       byKind[rec.kind] = (byKind[rec.kind] ?? 0) + 1;
     }
+    if (costs.length > 0) this.ledger.insertCostRecords(costs);
     return byKind;
+  }
+
+  /** Records one LLM call in metrics and the ledger; returns the cost used. */
+  private recordCost(rec: Omit<LlmRecord, 'kind'>, source: CostRecordInput['source'], command?: string): number | undefined {
+    const priced = this.llm.record(rec);
+    this.ledger.insertCostRecords([this.costRecord(rec, priced, source, command)]);
+    return priced.cost_usd;
+  }
+
+  private costRecord(rec: Omit<LlmRecord, 'kind'>, priced: PricedLlmRecord, source: CostRecordInput['source'], command?: string): CostRecordInput {
+    return {
+      t: rec.t ?? Date.now(),
+      provider: rec.provider,
+      model: rec.model,
+      input_tokens: rec.input_tokens,
+      output_tokens: rec.output_tokens,
+      cost_usd: priced.cost_usd,
+      priced: priced.priced,
+      duration_seconds: rec.duration_seconds,
+      success: rec.success ?? true,
+      run_id: rec.run_id,
+      command,
+      source,
+    };
   }
 
   private apply(rec: IngestRecord): void {
@@ -146,7 +218,7 @@ export class Exporter implements Recorder {
         this.events.record(rec);
         break;
       case 'llm':
-        this.llm.record(rec);
+        this.recordCost(rec, 'sdk');
         break;
       case 'state':
         this.actions.setState(rec);
@@ -176,15 +248,19 @@ export class Exporter implements Recorder {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     const server = this.server;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     this.hub.close();
+    // Runs still going are cancelled and recorded; their output streams end with them.
+    await this.commands.stop();
     await this.ticking;
     server?.closeIdleConnections();
     // Requests in progress get a moment to finish; then the rest are cut.
     const grace = setTimeout(() => server?.closeAllConnections(), 2000);
     await closed;
     clearTimeout(grace);
+    this.ledger.close();
   }
 
   private listen(): Promise<void> {
@@ -236,6 +312,8 @@ export class Exporter implements Recorder {
     }
   }
 }
+
+const LEDGER_FILE = 'runboard.db';
 
 function checkRecord(rec: unknown): IngestRecord {
   const parsed = ingestRecordSchema.safeParse(rec);

@@ -4,6 +4,7 @@ import { API_PREFIX, type HealthResponse, type IngestResponse, type LatestRespon
 import { splitSeriesList } from '../protocol/series';
 import { IngestError, validateIngestBody } from '../ingest/validate';
 import { VERSION } from '../version';
+import { commandRoutes } from './command-routes';
 import { allowAll, requireToken, tokenChecker } from './auth';
 import { errorHandler, sendError } from './errors';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
@@ -96,6 +97,8 @@ export function createApp(exp: Exporter): express.Express {
     const body: IngestResponse = { accepted: records.length, byKind };
     res.status(202).json(body);
   });
+
+  app.use(API_PREFIX, commandRoutes({ commands: exp.commands, ledger: exp.ledger, auth: write, json, retryMs: config.stream.retryMs }));
 
   app.use(API_PREFIX, (req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
   app.use(errorHandler((err) => exp.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`)));

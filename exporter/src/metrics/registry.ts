@@ -56,6 +56,11 @@ export function createMetrics(labelValues: number) {
     llmCost: new Counter({ name: 'runboard_llm_cost_usd_total', help: 'LLM cost in US dollars (sent by the client or priced from the price table).', labelNames: ['provider', 'model'] as const, registers: r }),
     llmUnpriced: new Counter({ name: 'runboard_llm_unpriced_requests_total', help: 'LLM requests without cost_usd whose model has no price in the price table (tokens counted, cost not).', labelNames: ['provider', 'model'] as const, registers: r }),
     llmDuration: new Histogram({ name: 'runboard_llm_request_duration_seconds', help: 'LLM request latency.', labelNames: ['provider', 'model'] as const, buckets: llmBuckets, registers: r }),
+    // commands
+    commandRuns: new Counter({ name: 'runboard_command_runs_total', help: 'Finished command runs by outcome (success, failure, timeout, cancelled).', labelNames: ['command', 'outcome'] as const, registers: r }),
+    commandDuration: new Histogram({ name: 'runboard_command_duration_seconds', help: 'Duration of finished command runs.', labelNames: ['command'] as const, buckets: durationBuckets, registers: r }),
+    commandRunsActive: new Gauge({ name: 'runboard_command_runs_active', help: 'Command runs running now.', registers: r }),
+    commandQueueDepth: new Gauge({ name: 'runboard_command_queue_depth', help: 'Command runs waiting for a free slot.', registers: r }),
     // exporter
     streamClients: new Gauge({ name: 'runboard_stream_clients', help: 'Connected SSE stream clients.', registers: r }),
     streamDisconnects: new Counter({ name: 'runboard_stream_disconnects_total', help: 'SSE stream disconnects by reason (client, slow, shutdown, limit).', labelNames: ['reason'] as const, registers: r }),

@@ -1,0 +1,201 @@
+/**
+ * Routes for commands, runs, run output, templates and costs (DESIGN §4). The token is required
+ * on all of it, reads included: run output and parameters can be sensitive.
+ */
+import express, { type RequestHandler, type Response, type Router } from 'express';
+import type { z } from 'zod';
+import { ConflictError, NotFoundError, QueueFullError, type CommandService } from '../commands/service';
+import { ParameterError, resolveParameters } from '../commands/parameters';
+import { describeValue, valueAt } from '../config';
+import {
+  costGroupings,
+  putTemplateRequestSchema,
+  runOutcomes,
+  startRunRequestSchema,
+  type CommandsResponse,
+  type CostGrouping,
+  type RunOutputEvent,
+  type RunsPage,
+} from '../protocol';
+import type { Ledger } from '../store/ledger';
+import { badRequest, HttpError, sendError } from './errors';
+import { parseIntParam, parseStringParam, parseTime } from './query-params';
+
+export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; auth: RequestHandler; json: RequestHandler; retryMs: number }): Router {
+  const { commands, ledger, auth, json } = deps;
+  const r = express.Router();
+  r.use(auth);
+
+  r.get('/commands', (_req, res) => {
+    const body: CommandsResponse = { commands: commands.list() };
+    res.json(body);
+  });
+
+  r.post('/commands/:id/runs', json, (req, res) => {
+    const body = parseBody(startRunRequestSchema, req.body ?? {});
+    try {
+      const run = commands.start(String(req.params.id), body);
+      res.status(202).location(`/api/v1/runs/${run.id}`).json(run);
+    } catch (err) {
+      throw mapError(err);
+    }
+  });
+
+  r.get('/runs', (req, res) => {
+    const outcome = parseStringParam('outcome', req.query.outcome);
+    if (outcome !== undefined && !(runOutcomes as readonly string[]).includes(outcome)) throw badRequest('outcome', `must be one of ${runOutcomes.join(', ')}`);
+    const status = parseStringParam('status', req.query.status);
+    if (status !== undefined && !['queued', 'running', 'finished'].includes(status)) throw badRequest('status', 'must be one of queued, running, finished');
+    const limit = parseIntParam('limit', req.query.limit, 50, 1, 500);
+    const offset = parseIntParam('offset', req.query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+    const from = req.query.from !== undefined ? parseTime('from', req.query.from, 0) : undefined;
+    const to = req.query.to !== undefined ? parseTime('to', req.query.to, Date.now()) : undefined;
+    const page = ledger.listRuns({
+      command: parseStringParam('command', req.query.command),
+      outcome: outcome as RunsPage['runs'][number]['outcome'] & string,
+      status: status as 'queued' | 'running' | 'finished' | undefined,
+      from,
+      to,
+      limit,
+      offset,
+    });
+    // Live runs know more than their ledger row (progress, queue position, tokens so far).
+    const runs = page.runs.map((run) => (run.status === 'finished' ? run : (commands.get(run.id) ?? run)));
+    const body: RunsPage = { runs, total: page.total, limit, offset };
+    res.json(body);
+  });
+
+  r.get('/runs/:id', (req, res) => {
+    const run = commands.get(String(req.params.id));
+    if (!run) throw new HttpError(404, 'not_found', `no run "${req.params.id}"`);
+    res.json(run);
+  });
+
+  r.post('/runs/:id/cancel', (req, res) => {
+    try {
+      res.status(202).json(commands.cancel(String(req.params.id)));
+    } catch (err) {
+      throw mapError(err);
+    }
+  });
+
+  r.get('/runs/:id/output', (req, res) => {
+    const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', req.query.lastEventId);
+    let after = -1;
+    if (rawLast !== undefined && rawLast !== '') {
+      if (!/^\d+$/.test(String(rawLast))) throw badRequest('Last-Event-ID', 'must be a line number');
+      after = Number(rawLast);
+    }
+    const pending: RunOutputEvent[] = [];
+    let ready = false;
+    const send = (e: RunOutputEvent) => {
+      if (!ready) return void pending.push(e);
+      writeRunEvent(res, e, after);
+      if (e.event === 'end') res.end();
+    };
+    const sub = commands.subscribe(String(req.params.id), send);
+    if (!sub) throw new HttpError(404, 'not_found', `no run "${req.params.id}"`);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.write(`retry: ${deps.retryMs}\n\n`);
+    writeRunEvent(res, { event: 'status', data: sub.info }, after);
+    for (const line of sub.lines) writeRunEvent(res, { event: 'line', data: line }, after);
+    if (!sub.live) {
+      writeRunEvent(res, { event: 'end', data: sub.info }, after);
+      res.end();
+      return;
+    }
+    ready = true;
+    for (const e of pending) send(e);
+    res.on('close', sub.unsubscribe);
+  });
+
+  r.get('/templates', (req, res) => {
+    res.json({ templates: ledger.listTemplates(parseStringParam('command', req.query.command)) });
+  });
+
+  r.get('/templates/:id', (req, res) => {
+    const t = ledger.getTemplate(String(req.params.id));
+    if (!t) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+    res.json(t);
+  });
+
+  const putTemplate = (id: string | undefined) => (req: express.Request, res: Response) => {
+    const body = parseBody(putTemplateRequestSchema, req.body ?? {});
+    const spec = commands.spec(body.command);
+    if (!spec) throw badRequest('command', `no command "${body.command}"`);
+    let parameters;
+    try {
+      parameters = resolveParameters(spec, body.parameters);
+    } catch (err) {
+      throw mapError(err);
+    }
+    const existing = id !== undefined ? ledger.getTemplate(id) : undefined;
+    const t = ledger.putTemplate({ id, command: spec.id, name: body.name, parameters });
+    res.status(existing || id === undefined ? 200 : 201).json(t);
+  };
+  r.put('/templates/:id', json, (req, res) => putTemplate(String(req.params.id))(req, res));
+  // POST creates with a server-chosen id (PUT to a new id works too).
+  r.post('/templates', json, (req, res) => putTemplate(undefined)(req, res));
+
+  r.delete('/templates/:id', (req, res) => {
+    if (!ledger.deleteTemplate(String(req.params.id))) throw new HttpError(404, 'not_found', `no template "${req.params.id}"`);
+    res.status(204).end();
+  });
+
+  r.get('/costs', (req, res) => {
+    const groupBy = (parseStringParam('groupBy', req.query.groupBy) ?? 'model') as CostGrouping;
+    if (!costGroupings.includes(groupBy)) throw badRequest('groupBy', `must be one of ${costGroupings.join(', ')}`);
+    const now = Date.now();
+    const to = parseTime('to', req.query.to, now, now);
+    const from = parseTime('from', req.query.from, to - 7 * 86_400_000, now);
+    if (from > to) throw badRequest('from', 'must not be after to');
+    const format = parseStringParam('format', req.query.format) ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw badRequest('format', 'must be json or csv');
+    const costs = ledger.costs(groupBy, from, to);
+    if (format === 'json') return void res.json(costs);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="runboard-costs-by-${groupBy}.csv"`);
+    const lines = [`${groupBy},requests,input_tokens,output_tokens,cost_usd,unpriced`];
+    for (const row of costs.rows) lines.push([csvField(row.key), row.requests, row.inputTokens, row.outputTokens, row.costUsd, row.unpriced].join(','));
+    res.send(lines.join('\n') + '\n');
+  });
+
+  return r;
+}
+
+function writeRunEvent(res: Response, e: RunOutputEvent, afterLine: number): void {
+  if (e.event === 'line') {
+    if (e.data.seq <= afterLine) return;
+    res.write(`id: ${e.data.seq}\nevent: line\ndata: ${JSON.stringify(e.data)}\n\n`);
+  } else {
+    res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+  }
+}
+
+/** RFC 4180: quote fields with commas, quotes or line breaks; neutralise spreadsheet formulas. */
+export function csvField(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]);
+  const field = path.join('.') || 'body';
+  const value = valueAt(body, issue.path);
+  const reason = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.code === 'invalid_type' && value !== undefined ? `expected ${issue.expected}, got ${describeValue(value)}` : issue.message;
+  throw badRequest(field, reason);
+}
+
+function mapError(err: unknown): unknown {
+  if (err instanceof ParameterError) return badRequest(err.field, err.reason);
+  if (err instanceof NotFoundError) return new HttpError(404, 'not_found', err.message);
+  if (err instanceof ConflictError) return new HttpError(409, 'conflict', err.message);
+  if (err instanceof QueueFullError) return new HttpError(429, 'queue_full', err.message);
+  return err;
+}
+
+export { sendError };
