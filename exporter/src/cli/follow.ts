@@ -2,11 +2,12 @@
  * Following a run's output (`GET /api/v1/runs/:id/output`, SSE): stdout lines to stdout, stderr
  * lines to stderr, the exporter's own `system` lines to stderr with a prefix, progress as a bar
  * redrawn in place when stderr is a terminal (plain `progress N% message` lines otherwise), and a
- * one-line summary at the end. `::progress` and `::llm` lines the exporter interpreted live are
- * shown as the bar and in the summary rather than printed; replayed ones are printed as they are. A stream that drops before `end` is resumed with Last-Event-ID
+ * one-line summary at the end. Well-formed `::progress` and `::llm` lines are shown as the bar and
+ * in the summary rather than printed (as the exporter reads them: the same parser). A stream that drops before `end` is resumed with Last-Event-ID
  * (the last line's seq), and lines already printed are never printed again.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { parseProtocolLine } from '../commands/protocol-lines';
 import { API_PREFIX, type OutputLine, type RunInfo, type RunProgressEvent } from '../protocol';
 import { apiError, unreachable } from './api';
 import { EXIT_API_ERROR, EXIT_UNREACHABLE, type Connection } from './connection';
@@ -88,8 +89,8 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
   let current: RunInfo | undefined;
   let shownQueued = false;
   let interrupts = 0;
-  /** The exporter sends `progress`/`llm` just before the `::` line it came from; that line is shown as the bar/summary instead. */
-  let interpreted: '::progress' | '::llm' | null = null;
+  /** A live `progress` event was just shown; the `::progress` line that follows it is not shown again. */
+  let interpreted = false;
   let active: AbortController | undefined;
 
   const clearBar = () => {
@@ -106,6 +107,16 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
       drawBar();
     } else {
       out.write(text + '\n');
+    }
+  };
+
+  const showProgress = (percent: number, message: string) => {
+    if (tty) {
+      clearBar();
+      bar = renderProgressBar(percent, message, stderr.columns || 80);
+      drawBar();
+    } else {
+      stderr.write(`progress ${formatNumber(percent)}%${message ? ` ${message}` : ''}\n`);
     }
   };
 
@@ -138,25 +149,25 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
           lastSeq = line.seq;
         }
         if (opts.json) return void stdout.write(JSON.stringify({ event: 'line', data: line }) + '\n');
-        const wasInterpreted = interpreted !== null && line.stream === 'stdout' && line.text.startsWith(interpreted + ' ');
-        interpreted = null;
-        if (wasInterpreted) return;
+        // Protocol lines show as the bar (or `progress` lines) and in the summary, not as text. A
+        // live `progress` event comes just before its line; replayed lines come without one.
+        const proto = line.stream === 'stdout' ? parseProtocolLine(line.text) : null;
+        const drawn = interpreted;
+        interpreted = false;
+        if (proto) {
+          if (proto.kind === 'progress' && !drawn) showProgress(proto.percent, proto.message);
+          return;
+        }
         if (line.stream === 'stdout') writeLine(stdout, line.text);
         else if (line.stream === 'stderr') writeLine(stderr, line.text);
         else writeLine(stderr, SYSTEM_PREFIX + line.text);
         return;
       }
       case 'progress': {
-        interpreted = '::progress';
         if (opts.json) return;
+        interpreted = true;
         const p = data as RunProgressEvent;
-        if (tty) {
-          clearBar();
-          bar = renderProgressBar(p.percent, p.message, stderr.columns ?? 80);
-          drawBar();
-        } else {
-          stderr.write(`progress ${formatNumber(p.percent)}%${p.message ? ` ${p.message}` : ''}\n`);
-        }
+        showProgress(p.percent, p.message);
         return;
       }
       case 'status': {
@@ -167,9 +178,6 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
         }
         return;
       }
-      case 'llm':
-        interpreted = '::llm';
-        return;
       case 'end':
         final = data as RunInfo;
         return;
