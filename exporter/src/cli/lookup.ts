@@ -15,8 +15,8 @@ export async function findCommand(client: ExporterClient, id: string): Promise<C
 }
 
 /**
- * A template by id or by name (names are unique per command). `what` names the flag or argument
- * for messages; not finding it is a usage error for a flag (`--template`), else an exporter "no".
+ * A template by id or by name (names are unique per command). `what` is the flag (`--template`)
+ * or argument it came from: not finding it is a usage error for a flag, else a "not found" (4).
  */
 export async function findTemplate(client: ExporterClient, ref: string, command: string | undefined, what: string): Promise<Template> {
   const { templates } = await client.get<{ templates: Template[] }>('/templates', { command });
@@ -24,11 +24,12 @@ export async function findTemplate(client: ExporterClient, ref: string, command:
   if (byId) return byId;
   const byName = templates.filter((t) => t.name === ref);
   if (byName.length === 1) return byName[0];
-  const code = what.startsWith('--') ? EXIT_USAGE : EXIT_API_ERROR;
+  const isFlag = what.startsWith('--');
+  const prefix = isFlag ? `${what}: ` : '';
   if (byName.length > 1) {
-    throw new CliError(`${what}: several templates are named "${ref}" (for ${byName.map((t) => t.command).join(', ')}): add --command, or give the id`, EXIT_USAGE);
+    throw new CliError(`${prefix}several templates are named "${ref}" (for ${byName.map((t) => t.command).join(', ')}): add --command, or give the id`, EXIT_USAGE);
   }
   const names = templates.map((t) => t.name);
   const scope = command !== undefined ? ` for command "${command}"` : '';
-  throw new CliError(`${what}: no template "${ref}"${scope}${names.length > 0 ? ` (there are ${names.join(', ')})` : ''}`, code);
+  throw new CliError(`${prefix}no template "${ref}"${scope}${names.length > 0 ? ` (there are ${names.join(', ')})` : ''}`, isFlag ? EXIT_USAGE : EXIT_API_ERROR);
 }

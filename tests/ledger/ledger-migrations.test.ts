@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { latestVersion, Ledger, LedgerVersionError, migrations, runMigrations, type Migration } from '../../exporter/src/store/ledger';
+
+const OPTS = { retentionDays: 0, maxRuns: 10_000, maxCostRecords: 1_000_000 };
+
+function tmpFile(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-ledger-')), 'ledger.db');
+}
+
+const userVersion = (file: string): number => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+};
+
+const tables = (db: Database.Database): string[] =>
+  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);
+
+describe('Ledger migrations', () => {
+  it('migrates a new ledger to the latest version and does nothing on reopen', () => {
+    const file = tmpFile();
+    expect(latestVersion()).toBe(migrations.length);
+    migrations.forEach((m, i) => expect(m.version).toBe(i + 1));
+    const ledger = Ledger.open(file, OPTS);
+    ledger.close();
+    expect(userVersion(file)).toBe(latestVersion());
+
+    const db = new Database(file);
+    expect(tables(db)).toEqual(expect.arrayContaining(['cost_hourly', 'cost_records', 'run_output', 'runs', 'templates']));
+    expect(runMigrations(db)).toEqual([]);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('upgrades an older ledger in place (v1 -> latest backfills the cost rollups)', () => {
+    const file = tmpFile();
+    const db = new Database(file);
+    expect(runMigrations(db, migrations.slice(0, 1))).toEqual([1]);
+    const insert = db.prepare(`INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, command, source) VALUES (?, 'openai', ?, ?, 1, ?, ?, 1, ?, 'ingest')`);
+    const hour = 3_600_000;
+    insert.run(10 * hour + 5, 'gpt-4o', 100, 0.5, 'client', 'build');
+    insert.run(10 * hour + 6, 'gpt-4o', 200, 0.25, 'table', null);
+    insert.run(11 * hour, 'mystery', 50, null, 'unpriced', null);
+    db.close();
+    expect(userVersion(file)).toBe(1);
+
+    const ledger = Ledger.open(file, OPTS);
+    try {
+      expect(userVersion(file)).toBe(latestVersion());
+      expect(ledger.integrityCheck()).toBe('ok');
+      const byHour = ledger.costs('hour', 0, 24 * hour);
+      expect(byHour.rows).toEqual([
+        { key: new Date(10 * hour).toISOString(), requests: 2, inputTokens: 300, outputTokens: 2, costUsd: 0.75, unpriced: 0 },
+        { key: new Date(11 * hour).toISOString(), requests: 1, inputTokens: 50, outputTokens: 1, costUsd: 0, unpriced: 1 },
+      ]);
+      expect(ledger.costs('command', 0, 24 * hour).rows.map((r) => [r.key, r.requests])).toEqual([
+        ['build', 1],
+        ['(none)', 2],
+      ]);
+    } finally {
+      ledger.close();
+    }
+  });
+
+  it('refuses a ledger written by a newer Runboard and leaves it untouched', () => {
+    const file = tmpFile();
+    Ledger.open(file, OPTS).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${latestVersion() + 7}`);
+    db.close();
+    const before = fs.readFileSync(file);
+
+    let err: unknown;
+    try {
+      Ledger.open(file, OPTS);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LedgerVersionError);
+    expect((err as Error).message).toMatch(new RegExp(`schema version ${latestVersion() + 7}.*only knows versions up to ${latestVersion()}.*newer Runboard`));
+    expect(userVersion(file)).toBe(latestVersion() + 7);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('applies function and SQL steps in order, each in a transaction with its version', () => {
+    const db = new Database(':memory:');
+    const list: Migration[] = [
+      { version: 1, description: 'sql', up: 'CREATE TABLE a (x INTEGER)' },
+      { version: 2, description: 'fn', up: (d) => d.prepare('INSERT INTO a VALUES (?)').run(42) },
+      {
+        version: 3,
+        description: 'fails half way',
+        up: (d) => {
+          d.exec('CREATE TABLE b (y INTEGER)');
+          d.exec('INSERT INTO nowhere VALUES (1)');
+        },
+      },
+    ];
+    expect(() => runMigrations(db, list)).toThrow(/ledger migration 3 \(fails half way\) failed: no such table: nowhere/);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(tables(db)).toEqual(['a']); // b rolled back with step 3
+    expect(db.prepare('SELECT x FROM a').pluck().all()).toEqual([42]);
+
+    list[2] = { version: 3, description: 'fixed', up: 'CREATE TABLE b (y INTEGER)' };
+    expect(runMigrations(db, list)).toEqual([3]);
+    expect(() => runMigrations(db, [list[0], { ...list[1], version: 3 }])).toThrow(/versions must be 1, 2, 3/);
+    expect(() => runMigrations(db, list.slice(0, 2))).toThrow(LedgerVersionError);
+    db.close();
+  });
+
+  it('close() checkpoints and is idempotent', () => {
+    const file = tmpFile();
+    const ledger = Ledger.open(file, OPTS);
+    ledger.putTemplate({ command: 'x', name: 'y', parameters: {} });
+    ledger.close();
+    ledger.close();
+    expect(ledger.isOpen).toBe(false);
+    expect(fs.existsSync(file + '-wal') ? fs.statSync(file + '-wal').size : 0).toBe(0);
+    expect(() => ledger.listTemplates()).toThrow(/not open/);
+    const again = Ledger.open(file, OPTS);
+    expect(again.listTemplates()).toHaveLength(1);
+    expect(again.integrityCheck()).toBe('ok');
+    again.close();
+  });
+});
