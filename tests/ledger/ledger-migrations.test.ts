@@ -72,9 +72,11 @@ describe('Ledger migrations', () => {
     const file = tmpFile();
     Ledger.open(file, OPTS).close();
     const db = new Database(file);
+    db.pragma('journal_mode = DELETE'); // as an older or foreign tool might leave it
     db.pragma(`user_version = ${latestVersion() + 7}`);
     db.close();
     const before = fs.readFileSync(file);
+    expect(fs.existsSync(file + '-wal')).toBe(false);
 
     let err: unknown;
     try {
@@ -86,6 +88,7 @@ describe('Ledger migrations', () => {
     expect((err as Error).message).toMatch(new RegExp(`schema version ${latestVersion() + 7}.*only knows versions up to ${latestVersion()}.*newer Runboard`));
     expect(userVersion(file)).toBe(latestVersion() + 7);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(file + '-wal')).toBe(false); // not even switched to WAL
   });
 
   it('applies function and SQL steps in order, each in a transaction with its version', () => {

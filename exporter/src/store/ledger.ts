@@ -29,7 +29,7 @@ import type {
   RunStatus,
   Template,
 } from '../protocol';
-import { runMigrations } from './migrations';
+import { latestVersion, LedgerVersionError, runMigrations } from './migrations';
 
 export { LedgerVersionError, migrations, latestVersion, runMigrations } from './migrations';
 export type { Migration } from './migrations';
@@ -381,6 +381,9 @@ export class Ledger {
     const db = new Database(file);
     try {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+      // Refuse a ledger from a newer Runboard before changing anything in it (even its journal mode).
+      const found = db.pragma('user_version', { simple: true }) as number;
+      if (found > latestVersion()) throw new LedgerVersionError(file, found, latestVersion());
       if (!memory) {
         const mode = db.pragma('journal_mode = WAL', { simple: true });
         if (mode !== 'wal') throw new Error(`ledger ${file}: could not switch to WAL mode (got "${String(mode)}")`);
