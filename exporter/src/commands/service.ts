@@ -210,10 +210,11 @@ export class CommandService {
   }
 
   private appendLine(run: LiveRun, stream: OutputLine['stream'], text: string, t: number): void {
-    const line = run.output.push(stream, text, t);
+    // append() may split a giant line into pieces: every piece goes out live.
+    const lines = run.output.append(stream, text, t);
     run.info.outputBytes = run.output.totalBytes;
     run.info.truncated = run.output.truncated;
-    if (line) this.emit(run, { event: 'line', data: line });
+    for (const line of lines) this.emit(run, { event: 'line', data: line });
   }
 
   private finish(run: LiveRun, result: { outcome: RunOutcome; exitCode: number | null; signal: string | null; durationSeconds: number; error?: string }): void {
