@@ -187,19 +187,22 @@ describe('runs', () => {
     // a queued run shows its position in the run list and can be cancelled before it starts
     const list = await readJson(api('/runs?status=queued'));
     expect(list.runs.map((r: RunInfo) => r.id)).toEqual(expect.arrayContaining([second.id, third.id]));
-    const cancelled = await readJson(api(`/runs/${third.id}/cancel`, { method: 'POST' }));
-    expect(cancelled).toMatchObject({ status: 'finished', outcome: 'cancelled' });
+    expect(list.runs.find((r: RunInfo) => r.id === third.id).queuePosition).toBe(2);
+    const cancelledSecond = await readJson(api(`/runs/${second.id}/cancel`, { method: 'POST' }));
+    expect(cancelledSecond).toMatchObject({ status: 'finished', outcome: 'cancelled' });
+    // the run behind it moves up
+    expect((await readJson(api(`/runs/${third.id}`))).queuePosition).toBe(1);
     await api(`/runs/${first.id}/cancel`, { method: 'POST' });
     // the queued one starts when the first ends
     const deadline = Date.now() + 10000;
-    let s: RunInfo = await readJson(api(`/runs/${second.id}`));
+    let s: RunInfo = await readJson(api(`/runs/${third.id}`));
     while (s.status !== 'running' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      s = await readJson(api(`/runs/${second.id}`));
+      s = await readJson(api(`/runs/${third.id}`));
     }
     expect(s.status).toBe('running');
-    await api(`/runs/${second.id}/cancel`, { method: 'POST' });
-    await waitRun(second.id);
+    await api(`/runs/${third.id}/cancel`, { method: 'POST' });
+    await waitRun(third.id);
   });
 
   it('pages and filters run history', async () => {

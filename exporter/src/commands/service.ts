@@ -14,7 +14,7 @@ import { OutputBuffer } from './output-buffer';
 import { resolveParameters, toCommandInfo } from './parameters';
 import { runProcess } from './process-runner';
 import { parseProtocolLine } from './protocol-lines';
-import { QueueFullError, RunScheduler } from './scheduler';
+import { QueueFullError, RunScheduler, type RunTicket } from './scheduler';
 
 export interface CommandServiceDeps {
   ledger: Ledger;
@@ -41,7 +41,7 @@ interface LiveRun {
   listeners: Set<Listener>;
   cancel?: () => void;
   cancelRequested: boolean;
-  ticket?: unknown;
+  ticket?: RunTicket;
 }
 
 export class CommandService {
@@ -55,7 +55,7 @@ export class CommandService {
     private readonly deps: CommandServiceDeps,
   ) {
     for (const s of specs) this.specs.set(s.id, s);
-    this.scheduler = new RunScheduler({ globalLimit: deps.limits.concurrentRuns, queueLimit: deps.limits.runQueue });
+    this.scheduler = new RunScheduler({ globalLimit: deps.limits.concurrentRuns, queueLimit: deps.limits.runQueue, onChange: () => this.refreshPositions() });
   }
 
   list(): CommandInfo[] {
@@ -130,7 +130,7 @@ export class CommandService {
     }
     run.cancelRequested = true;
     if (run.info.status === 'queued') {
-      this.scheduler.cancelQueued(run.ticket as never);
+      if (run.ticket) this.scheduler.cancelQueued(run.ticket);
       this.finish(run, { outcome: 'cancelled', exitCode: null, signal: null, durationSeconds: 0 });
     } else {
       run.cancel?.();
@@ -163,6 +163,17 @@ export class CommandService {
       this.cancel(r.info.id);
     }
     await Promise.all(ended);
+  }
+
+  /** Queue positions move as runs start or leave: watchers of a queued run see its new place. */
+  private refreshPositions(): void {
+    for (const run of this.live.values()) {
+      if (run.info.status !== 'queued' || !run.ticket || run.ticket.position === 0) continue;
+      if (run.info.queuePosition !== run.ticket.position) {
+        run.info.queuePosition = run.ticket.position;
+        this.emit(run, { event: 'status', data: { ...run.info } });
+      }
+    }
   }
 
   private async execute(run: LiveRun): Promise<void> {
