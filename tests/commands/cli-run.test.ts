@@ -454,6 +454,7 @@ describe('helpers', () => {
     expect(exitCodeOf(base)).toBe(0);
     expect(exitCodeOf({ ...base, outcome: 'failure', exitCode: 3 })).toBe(3);
     expect(exitCodeOf({ ...base, outcome: 'failure', exitCode: null, signal: 'SIGKILL' })).toBe(1);
+    expect(exitCodeOf({ ...base, outcome: 'failure', exitCode: 0, error: 'could not record' })).toBe(1);
     expect(exitCodeOf({ ...base, outcome: 'timeout', exitCode: null, signal: 'SIGTERM' })).toBe(124);
     expect(exitCodeOf({ ...base, outcome: 'cancelled', exitCode: 0 })).toBe(130);
   });

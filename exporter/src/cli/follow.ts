@@ -23,8 +23,9 @@ export const SYSTEM_PREFIX = '[runboard] ';
 export function exitCodeOf(run: RunInfo): number {
   if (run.outcome === 'timeout') return EXIT_TIMEOUT;
   if (run.outcome === 'cancelled') return EXIT_CANCELLED;
-  if (run.exitCode !== null) return run.exitCode;
-  return run.outcome === 'success' ? 0 : 1;
+  if (run.outcome === 'success') return run.exitCode ?? 0;
+  // A failure always exits non-zero, even if the process itself said 0.
+  return run.exitCode !== null && run.exitCode !== 0 ? run.exitCode : 1;
 }
 
 /** `[#####-----] 50% message`, cut to the terminal's width. */
