@@ -113,7 +113,7 @@ export class Exporter implements Recorder {
     }
     exp.scheduleTick();
     // Retention is cheap to apply; every 5 minutes keeps the ledger near its limits.
-    exp.pruneTimer = setInterval(() => exp.ledger.prune(Date.now()), 5 * 60_000);
+    exp.pruneTimer = setInterval(() => exp.pruneLedger(), 5 * 60_000);
     exp.pruneTimer.unref();
     return exp;
   }
@@ -261,6 +261,13 @@ export class Exporter implements Recorder {
     await closed;
     clearTimeout(grace);
     this.ledger.close();
+  }
+
+  /** Retention in slices of 20k rows, yielding between them so ticks and requests keep flowing. */
+  private pruneLedger(): void {
+    if (this.stopped || !this.ledger.isOpen) return;
+    const { done } = this.ledger.prune(Date.now(), { maxDeletes: 20_000 });
+    if (!done) setImmediate(() => this.pruneLedger());
   }
 
   private listen(): Promise<void> {

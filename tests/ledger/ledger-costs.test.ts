@@ -167,6 +167,10 @@ describe('Ledger cost records', () => {
     const bad: CostRecordInput = { ...records[0], priced: 'client', cost_usd: undefined };
     expect(() => ledger.insertCostRecords([...good, bad])).toThrow(/CHECK constraint/);
     expect(ledger.costRecords({ from: 0, to: Number.MAX_SAFE_INTEGER })).toHaveLength(0);
+    // also when the bad record sits inside a multi-row chunk
+    expect(() => ledger.insertCostRecords([...good.slice(0, 10), bad, ...good, ...good])).toThrow(/CHECK constraint/);
+    expect(ledger.costRecords({ from: 0, to: Number.MAX_SAFE_INTEGER })).toHaveLength(0);
+    expect(ledger.costs('model', 0, Number.MAX_SAFE_INTEGER).total.requests).toBe(0);
     expect(ledger.insertCostRecords(good)).toBe(50);
     expect(ledger.insertCostRecords([])).toBe(0);
     // an unpriced record's cost is stored as NULL even if one was passed

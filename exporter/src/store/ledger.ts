@@ -13,6 +13,10 @@
  * WAL recovery is atomic per transaction. `synchronous: 'full'` fsyncs on every commit and
  * closes that gap too, at about the cost of one fsync per write call (milliseconds on an SSD,
  * more on network or spinning disks).
+ *
+ * Cost breakdowns read `cost_hourly`, per-hour sums kept in the same transactions that insert or
+ * prune cost records, so `costs()` costs milliseconds whatever the number of records;
+ * `integrityCheck()` verifies the sums still match the records.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
