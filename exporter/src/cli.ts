@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `runboard-exporter`: serve (default), query, record. Every failure a user can cause ends in one
+ * `runboard-exporter`: serve (default), query, record, run, commands, runs, templates, costs.
+ * Every failure a user can cause ends in one
  * line on stderr and a non-zero exit code; stack traces are for bugs only.
  */
 import { Command, CommanderError } from 'commander';
