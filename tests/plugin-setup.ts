@@ -1,0 +1,14 @@
+// Test setup for the Grafana plugins (jsdom): what a browser has and jsdom lacks.
+import '@testing-library/jest-dom';
+import { TextDecoder, TextEncoder } from 'node:util';
+
+Object.assign(globalThis, { TextEncoder, TextDecoder });
+if (!window.matchMedia) {
+  Object.defineProperty(window, 'matchMedia', {
+    writable: true,
+    value: (query: string) => ({ matches: false, media: query, onchange: null, addListener() {}, removeListener() {}, addEventListener() {}, removeEventListener() {}, dispatchEvent: () => false }),
+  });
+}
+if (!('ResizeObserver' in window)) {
+  Object.assign(window, { ResizeObserver: class { observe() {} unobserve() {} disconnect() {} } });
+}
