@@ -4,7 +4,7 @@
  * answers (400) to the usage exit code, since those name a flag or `--param` the user gave.
  */
 import { API_PREFIX, type ApiError } from '../protocol';
-import { EXIT_API_ERROR, EXIT_UNREACHABLE, EXIT_USAGE, type Connection } from './connection';
+import { describeFetchError, EXIT_API_ERROR, EXIT_UNREACHABLE, EXIT_USAGE, oneLine, type Connection } from './connection';
 import { CliError } from './errors';
 
 export interface RawResponse {
@@ -92,30 +92,4 @@ export function isStatus(err: unknown, status: number): boolean {
 
 export function unreachable(conn: Connection, err: unknown): CliError {
   return new CliError(`cannot reach the exporter at ${conn.url}: ${describeFetchError(err, conn.timeoutMs)}`, EXIT_UNREACHABLE);
-}
-
-const ERRNO_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused (is it running?)',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed unexpectedly',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-};
-
-export function describeFetchError(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
-  const cause = e?.cause;
-  if (cause?.code && ERRNO_REASONS[cause.code]) return ERRNO_REASONS[cause.code];
-  if (cause?.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  return oneLine(cause?.message || e?.message || String(err));
-}
-
-function oneLine(s: string): string {
-  const line = s.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? line.slice(0, 200) + '…' : line;
 }

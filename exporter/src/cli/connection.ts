@@ -149,7 +149,7 @@ function describeApiError(res: Response, body: unknown, conn: Connection): strin
   return message;
 }
 
-function oneLine(s: string): string {
+export function oneLine(s: string): string {
   const line = s.replace(/\s+/g, ' ').trim();
   return line.length > 200 ? line.slice(0, 200) + '…' : line;
 }
@@ -166,7 +166,7 @@ const ERRNO_REASONS: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
 };
 
-function describeFetchError(err: unknown, timeoutMs: number): string {
+export function describeFetchError(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; name?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
   const cause = e?.cause;
