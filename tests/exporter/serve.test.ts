@@ -94,3 +94,21 @@ describe('signals and --demo', () => {
     }
   });
 });
+
+describe('command declarations', () => {
+  it.each([
+    [{ id: 'ghost', title: 'Ghost', executable: '/nonexistent/bin/tool' }, /command "ghost": .*\/nonexistent\/bin\/tool/],
+    [{ id: 'typo', title: 'Typo', executable: process.execPath, args: ['{missing}'] }, /command "typo": .*missing/],
+  ])('a bad command fails the start with its id and the reason (%#)', async (command, message) => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'runboard.json');
+    fs.writeFileSync(file, JSON.stringify({ commands: [command] }));
+    const err = await startExporter(['--config', file]).then(
+      (exp) => exp.stop().then(() => new Error('started')),
+      (e: Error) => e,
+    );
+    expect(err.message).toMatch(/exited with 2/);
+    expect(err.message).toMatch(message);
+    expect(err.message.trim().split('\n')).toHaveLength(1);
+  });
+});

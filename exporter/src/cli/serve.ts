@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
+import { CommandConfigError } from '../commands/parameters';
 import { startDemo } from '../demo';
 import { Exporter } from '../exporter';
 import { VERSION } from '../version';
@@ -51,7 +52,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     exp = await Exporter.start(config);
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 1);
+    // A bad command declaration is a config error (2); anything else failed the start (1).
+    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof CommandConfigError ? 2 : 1);
   }
   const demo = config.demo ? startDemo(exp) : undefined;
   printBanner(exp, demo !== undefined);
