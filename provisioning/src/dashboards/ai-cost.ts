@@ -1,0 +1,121 @@
+/** Runboard AI cost: tokens, spend and latency per provider and model (Prometheus), and the ledger's breakdowns. */
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { PROMETHEUS, RUNBOARD } from '../lib/datasources';
+import { barsPanel, labelVariable, newDashboard, prom, promTotal, statPanel, steps, tablePanel, timeseriesPanel, withThresholdLine } from '../lib/panels';
+import { costs } from '../lib/runboard-query';
+import { RECORD } from '../promql';
+import { THRESHOLDS } from '../thresholds';
+
+export const AI_COST_UID = 'runboard-ai-cost';
+
+const SEL = 'provider=~"$provider", model=~"$model"';
+
+export function aiCost(): dashboard.DashboardBuilder {
+  const stat = (title: string, unit: string, expr: string, description: string) =>
+    statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).withTarget(prom(expr));
+  /** A total over the dashboard's time range: one instant query, no sparkline. */
+  const total = (title: string, unit: string, expr: string, description: string) =>
+    statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).graphMode(common.BigValueGraphMode.None).withTarget(promTotal(expr));
+  const ledger = (title: string, groupBy: 'model' | 'provider' | 'command' | 'day', description: string) =>
+    tablePanel(title).datasource({ ...RUNBOARD }).description(description).span(6).withTarget(costs(groupBy));
+
+  return newDashboard({
+    uid: AI_COST_UID,
+    title: 'Runboard AI cost',
+    description: 'LLM tokens, spend, cost per request and latency by provider and model',
+    live: false,
+    from: 'now-6h',
+  })
+    .withVariable(labelVariable('provider', 'Provider', 'runboard_llm_requests_total'))
+    .withVariable(labelVariable('model', 'Model', 'runboard_llm_requests_total{provider=~"$provider"}'))
+    .withRow(new dashboard.RowBuilder('Summary'))
+    .withPanel(
+      stat('Tokens / hour', 'short', `sum(rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, 'Input + output tokens per hour at the current rate')
+        .thresholds(steps('green', [THRESHOLDS.llmTokensPerHour, 'red'])),
+    )
+    .withPanel(
+      stat('Cost / request', 'currencyUSD', `sum(rate(runboard_llm_cost_usd_total{${SEL}}[$__rate_interval])) / sum(rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`, 'Mean cost of one request')
+        .thresholds(steps('green', [THRESHOLDS.llmCostPerRequestUsd, 'red']))
+        .decimals(4),
+    )
+    .withPanel(total('Spend in range', 'currencyUSD', `sum(increase(runboard_llm_cost_usd_total{${SEL}}[$__range]))`, 'USD spent over the dashboard time range').decimals(2))
+    .withPanel(total('Requests in range', 'short', `sum(increase(runboard_llm_requests_total{${SEL}}[$__range]))`, 'LLM requests over the dashboard time range').decimals(0))
+    .withPanel(
+      total('Unpriced requests', 'short', `sum(increase(runboard_llm_unpriced_requests_total{${SEL}}[$__range]))`, 'Requests of models missing from the price table, sent without cost_usd: their cost is unknown')
+        .decimals(0)
+        .thresholds(steps('green', [1, 'orange']))
+        ,
+    )
+    .withPanel(
+      stat('p95 latency', 's', `histogram_quantile(0.95, sum by (le) (rate(runboard_llm_request_duration_seconds_bucket{${SEL}}[$__rate_interval])))`, '95th percentile request latency, all selected models')
+        .thresholds(steps('green', [THRESHOLDS.llmLatencyP95Seconds, 'red'])),
+    )
+    .withRow(new dashboard.RowBuilder('Tokens and spend'))
+    .withPanel(
+      withThresholdLine(
+        timeseriesPanel('Tokens per hour by model', 'short')
+          .datasource({ ...PROMETHEUS })
+          .description('Input + output tokens per hour; the dashed line is the alert threshold (the alert sums every model)')
+          .withTarget(prom(`sum by (provider, model) (rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, '{{provider}}/{{model}}')),
+        THRESHOLDS.llmTokensPerHour,
+      ),
+    )
+    .withPanel(
+      timeseriesPanel('Input vs output tokens per hour', 'short')
+        .datasource({ ...PROMETHEUS })
+        .withTarget(prom(`sum by (type) (rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, '{{type}}')),
+    )
+    .withPanel(
+      timeseriesPanel('Spend per hour by model', 'currencyUSD')
+        .datasource({ ...PROMETHEUS })
+        .withTarget(prom(`sum by (provider, model) (rate(runboard_llm_cost_usd_total{${SEL}}[$__rate_interval])) * 3600`, '{{provider}}/{{model}}')),
+    )
+    .withPanel(
+      withThresholdLine(
+        timeseriesPanel('Cost per request by model', 'currencyUSD')
+          .datasource({ ...PROMETHEUS })
+          .description('15-minute mean cost of one request (recording rule); the dashed line is the alert threshold')
+          .withTarget(prom(`${RECORD.llmCostPerRequestByModel15m}{${SEL}}`, '{{provider}}/{{model}}')),
+        THRESHOLDS.llmCostPerRequestUsd,
+      ),
+    )
+    .withPanel(
+      barsPanel('Spend by provider', 'currencyUSD')
+        .datasource({ ...PROMETHEUS })
+        .description('USD over the dashboard time range')
+        .withTarget(promTotal(`sum by (provider) (increase(runboard_llm_cost_usd_total{${SEL}}[$__range]))`, '{{provider}}')),
+    )
+    .withPanel(
+      barsPanel('Top models by spend', 'currencyUSD')
+        .datasource({ ...PROMETHEUS })
+        .description('The 10 models that cost the most over the dashboard time range')
+        .withTarget(promTotal(`topk(10, sum by (provider, model) (increase(runboard_llm_cost_usd_total{${SEL}}[$__range])))`, '{{provider}}/{{model}}')),
+    )
+    .withRow(new dashboard.RowBuilder('Latency and errors'))
+    .withPanel(
+      withThresholdLine(
+        timeseriesPanel('p95 latency by model', 's')
+          .datasource({ ...PROMETHEUS })
+          .description('5-minute p95 request latency (recording rule); the dashed line is the alert threshold')
+          .withTarget(prom(`${RECORD.llmLatencyP95ByModel5m}{${SEL}}`, '{{provider}}/{{model}}')),
+        THRESHOLDS.llmLatencyP95Seconds,
+      ),
+    )
+    .withPanel(
+      timeseriesPanel('Failed requests by model', 'percentunit')
+        .datasource({ ...PROMETHEUS })
+        .description('Share of requests that failed')
+        .withTarget(
+          prom(
+            `sum by (provider, model) (rate(runboard_llm_requests_total{${SEL}, outcome="failure"}[$__rate_interval]))\n  / sum by (provider, model) (rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`,
+            '{{provider}}/{{model}}',
+          ),
+        ),
+    )
+    .withRow(new dashboard.RowBuilder('Ledger (every recorded cost, from the exporter)'))
+    .withPanel(ledger('Cost by model', 'model', 'From the exporter ledger over the time range'))
+    .withPanel(ledger('Cost by provider', 'provider', 'From the exporter ledger over the time range'))
+    .withPanel(ledger('Cost by command', 'command', 'LLM cost of command runs (::llm lines), from the ledger'))
+    .withPanel(ledger('Cost by day', 'day', 'From the exporter ledger over the time range'));
+}

@@ -1,0 +1,82 @@
+/**
+ * Queries of the Runboard datasource (runboard-live-datasource) for the foundation SDK, which
+ * ships builders only for Grafana's core datasources.
+ */
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import { RUNBOARD } from './datasources';
+
+export type RunboardQueryType = 'live' | 'history' | 'runs' | 'costs';
+export type CostGroupBy = 'model' | 'provider' | 'command' | 'hour' | 'day';
+export type RunOutcome = 'success' | 'failure' | 'timeout' | 'cancelled';
+
+export interface RunboardQuery extends cog.Dataquery {
+  refId?: string;
+  hide?: boolean;
+  datasource?: { type: string; uid: string };
+  queryType: RunboardQueryType;
+  /** live / history: series ids of GET /api/v1/series. */
+  series?: string[];
+  /** runs: filters and page size. */
+  command?: string;
+  outcome?: RunOutcome;
+  limit?: number;
+  /** costs: the ledger breakdown. */
+  groupBy?: CostGroupBy;
+}
+
+export class RunboardQueryBuilder implements cog.Builder<cog.Dataquery> {
+  private readonly internal: RunboardQuery;
+
+  constructor(queryType: RunboardQueryType) {
+    this.internal = { refId: 'A', datasource: { ...RUNBOARD }, queryType, _implementsDataqueryVariant() {} };
+  }
+
+  build(): RunboardQuery {
+    return this.internal;
+  }
+
+  refId(refId: string): this {
+    this.internal.refId = refId;
+    return this;
+  }
+
+  series(series: string[]): this {
+    this.internal.series = series;
+    return this;
+  }
+
+  command(command: string): this {
+    this.internal.command = command;
+    return this;
+  }
+
+  outcome(outcome: RunOutcome): this {
+    this.internal.outcome = outcome;
+    return this;
+  }
+
+  limit(limit: number): this {
+    this.internal.limit = limit;
+    return this;
+  }
+
+  groupBy(groupBy: CostGroupBy): this {
+    this.internal.groupBy = groupBy;
+    return this;
+  }
+}
+
+/** A live stream of series (back-filled from the exporter's history first). */
+export const live = (series: string[], refId = 'A') => new RunboardQueryBuilder('live').refId(refId).series(series);
+/** The exporter's recent history of series, without streaming. */
+export const history = (series: string[], refId = 'A') => new RunboardQueryBuilder('history').refId(refId).series(series);
+/** Command runs from the ledger, newest first (a table; also the annotations of runs). */
+export const runs = (opts: { command?: string; outcome?: RunOutcome; limit?: number } = {}, refId = 'A') => {
+  const q = new RunboardQueryBuilder('runs').refId(refId);
+  if (opts.command) q.command(opts.command);
+  if (opts.outcome) q.outcome(opts.outcome);
+  if (opts.limit) q.limit(opts.limit);
+  return q;
+};
+/** A cost breakdown from the ledger (a table). */
+export const costs = (groupBy: CostGroupBy, refId = 'A') => new RunboardQueryBuilder('costs').refId(refId).groupBy(groupBy);
