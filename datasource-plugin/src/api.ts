@@ -44,6 +44,9 @@ export interface RunsFilter {
   offset?: number;
 }
 
+/** A template body (`PUT /templates/:id`), plus the id of the template it replaces, if any. */
+export type SaveTemplateRequest = PutTemplateRequest & { id?: string };
+
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type Params = Record<string, string | number | undefined>;
 
@@ -51,7 +54,8 @@ type Params = Record<string, string | number | undefined>;
 export function toRunboardError(err: unknown): RunboardError {
   if (err instanceof RunboardError) return err;
   if (isFetchError(err)) {
-    if (!err.status) return networkError(new Error(err.statusText || 'network error'));
+    // backendSrv reports a request that got no answer with status 0 or -1.
+    if (!err.status || err.status < 0) return networkError(new Error(err.statusText || 'network error'));
     return errorFromResponse(err.status, err.data, err.statusText);
   }
   return networkError(err);
@@ -144,9 +148,11 @@ export class RunboardApi {
     return (await this.request<{ templates: Template[] }>('GET', '/templates', { params: { command } })).templates;
   }
 
-  /** Creates a template (no id) or replaces the one with this id. */
-  saveTemplate(template: PutTemplateRequest, id?: string): Promise<Template> {
-    return id === undefined ? this.request('POST', '/templates', { data: template }) : this.request('PUT', `/templates/${encodeURIComponent(id)}`, { data: template });
+  /** Creates a template (no `id`) or replaces the one with this `id`. */
+  saveTemplate(template: SaveTemplateRequest): Promise<Template> {
+    const { id, ...body } = template; // the body schema is strict: no id in it
+    const data: PutTemplateRequest = body;
+    return id === undefined ? this.request('POST', '/templates', { data }) : this.request('PUT', `/templates/${encodeURIComponent(id)}`, { data });
   }
 
   async deleteTemplate(id: string): Promise<void> {

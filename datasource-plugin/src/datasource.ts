@@ -19,8 +19,8 @@ import {
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { catchError, defer, map, merge, of, type Observable } from 'rxjs';
-import type { CostGrouping, CommandInfo, ParameterValue, PutTemplateRequest, RunInfo, RunOutcome, RunOutputEvent, RunsPage, SeriesInfo, Template } from '../../exporter/src/protocol';
-import { RunboardApi, toRunboardError, type RunsFilter } from './api';
+import type { CostGrouping, CommandInfo, ParameterValue, RunInfo, RunOutcome, RunOutputEvent, RunsPage, SeriesInfo, Template } from '../../exporter/src/protocol';
+import { RunboardApi, toRunboardError, type RunsFilter, type SaveTemplateRequest } from './api';
 import { DEFAULT_QUERY, DEFAULT_RUNS, LIVE_EDGE_MS, MAX_EXPANSION, MAX_RUNS } from './constants';
 import { messageOf } from './errors';
 import { costsToFrame, historyToFrame, indexSeries, runsFrameToAnnotations, runsToFrame } from './frames';
@@ -211,8 +211,8 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> {
     return this.api.listTemplates(command);
   }
 
-  saveTemplate(template: PutTemplateRequest, id?: string): Promise<Template> {
-    return this.api.saveTemplate(template, id);
+  saveTemplate(template: SaveTemplateRequest): Promise<Template> {
+    return this.api.saveTemplate(template);
   }
 
   deleteTemplate(id: string): Promise<void> {

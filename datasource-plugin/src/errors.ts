@@ -56,6 +56,10 @@ export function errorFromResponse(status: number, body: unknown, statusText = ''
     return new RunboardError('the exporter rejected the API token', status, 'proxy_auth_failed');
   }
   if (status === 401) return new RunboardError('the exporter rejected the API token', status, 'unauthorized');
+  if (status === 403) {
+    // Grafana's proxy refuses a route whose reqRole the user lacks (plugin.json).
+    return new RunboardError(`Grafana refused the request (${text || 'forbidden'}): starting or cancelling runs and changing templates needs the Editor role`, status, 'forbidden');
+  }
   const detail = text || statusText || 'no details';
   return new RunboardError(`HTTP ${status}: ${detail.slice(0, 300)}`, status);
 }

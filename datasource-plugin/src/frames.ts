@@ -180,15 +180,17 @@ export function runsToFrame(runs: readonly RunInfo[], refId: string): DataFrame 
   });
 }
 
-const OUTCOME_COLORS: Record<string, string> = { success: 'green', failure: 'red', timeout: 'orange', cancelled: 'gray' };
-
 export function formatSeconds(s: number): string {
   if (s < 60) return `${Number(s.toFixed(s < 10 ? 2 : 1))} s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** Command runs as annotations: start to end, text with outcome, duration and exit code. */
+/**
+ * Command runs as annotations: start to end, text with outcome, duration and exit code, tagged
+ * [command, outcome]. No colour: Grafana paints a query's annotations in that annotation's
+ * colour, so dashboards colour outcomes with one annotation query per outcome filter.
+ */
 export function runsFrameToAnnotations(frame: DataFrame): AnnotationEvent[] {
   const get = (name: string) => frame.fields.find((f) => f.name === name)?.values ?? [];
   const F = RUN_FIELDS;
@@ -213,7 +215,6 @@ export function runsFrameToAnnotations(frame: DataFrame): AnnotationEvent[] {
       title: String(command[i]),
       text,
       tags: [String(command[i]), state],
-      color: OUTCOME_COLORS[state] ?? 'blue',
     });
   }
   return events;

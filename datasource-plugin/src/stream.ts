@@ -18,7 +18,7 @@ import { LoadingState, type DataQueryResponse, type QueryResultMetaNotice, type 
 import { createParser } from 'eventsource-parser';
 import { Observable, type Subscription } from 'rxjs';
 import type { HistoryResponse, RunOutputEvent, SeriesResponse, StreamSample } from '../../exporter/src/protocol';
-import { API_PATH } from './constants';
+import { API_PATH, MAX_LIVE_ROWS } from './constants';
 import { errorFromResponse, messageOf, networkError, RunboardError } from './errors';
 import { appendSample, createLiveFrame, indexSeries, lastTime, liveBounds } from './frames';
 
@@ -353,7 +353,8 @@ export function liveQuery(q: LiveQuery, src: LiveSources): Observable<DataQueryR
           emit();
         }
       } else if (!frame) {
-        early.push(e.sample);
+        // Held until the back-fill is in; bounded should the history request hang.
+        if (early.push(e.sample) > MAX_LIVE_ROWS) early.shift();
       } else if (add(e.sample)) {
         emit();
       }

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npm run stack` step 1: creates .env from .env.example on the first run, with a random API
 // token in place of the example's, so the exporter and Grafana share a secret nobody else knows.
-// An existing .env is left alone.
+// An existing .env is left alone. Optional argument: the directory holding .env.example (default:
+// the repository root).
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(process.argv[2] || path.join(__dirname, '..', '..'));
 const env = path.join(root, '.env');
 const example = path.join(root, '.env.example');
 

@@ -185,7 +185,8 @@ test('the API token never appears in the page, its state or anything the browser
   expect(secretInTraffic(traffic, token)).toEqual([]);
   expect(await secretInPage(page, token)).toEqual([]);
   // The instance settings the plugin got hold nothing secret either.
-  const settings = await page.evaluate(() => JSON.stringify((window.__host.datasource as unknown as { instanceSettings: unknown }).instanceSettings));
+  const settings = await page.evaluate(() => JSON.stringify(window.__host.instanceSettings('runboard')));
+  expect(JSON.parse(settings)).toMatchObject({ uid: 'runboard', url: '/api/datasources/proxy/uid/runboard' });
   expect(settings).not.toContain(token);
   expect(settings).not.toContain('secureJsonData');
   expect(host.leaks()).toEqual([]);

@@ -73,8 +73,12 @@ export function RunsQueryEditor({ datasource, query, onChange, onRunQuery }: Edi
           width={10}
           min={1}
           max={MAX_RUNS}
-          value={query.limit ?? DEFAULT_RUNS}
-          onChange={(e) => onChange({ ...query, limit: Math.min(MAX_RUNS, Math.max(1, Number(e.currentTarget.value) || DEFAULT_RUNS)) })}
+          value={query.limit ?? ''}
+          placeholder={String(DEFAULT_RUNS)}
+          onChange={(e) => {
+            const n = Math.round(Number(e.currentTarget.value));
+            onChange({ ...query, limit: e.currentTarget.value === '' || !Number.isFinite(n) ? undefined : Math.min(MAX_RUNS, Math.max(1, n)) });
+          }}
           onBlur={onRunQuery}
         />
       </InlineField>

@@ -27,7 +27,7 @@ export function formatElapsed(ms: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
 
-/** Small amounts keep their significant digits: $0.0125, $1.50, $1,234.00. */
+/** Amounts under a dollar keep up to four decimals (LLM calls cost fractions of a cent): $0.0125, $0.50, $1,234.00. */
 export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) {
     return '—';
@@ -35,8 +35,7 @@ export function formatCost(usd: number | null | undefined): string {
   if (usd === 0) {
     return '$0';
   }
-  const digits = usd < 0.01 ? 4 : 2;
-  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: usd < 1 ? 4 : 2 })}`;
 }
 
 export function formatTokens(input: number, output: number): string {

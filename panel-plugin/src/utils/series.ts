@@ -84,7 +84,9 @@ function longFrameSeries(frame: DataFrame, frames: DataFrame[], time: Field | un
     group.rows.push(row);
   }
   const out: CardSeries[] = [];
-  for (const { labels, rows } of groups.values()) {
+  // Sorted by labels: rows may arrive in any order, cards should not swap places between updates.
+  const sortedGroups = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  for (const { labels, rows } of sortedGroups) {
     const order = time ? sortedRows(rows, time) : rows;
     const groupTime = time ? subsetField(time, order, time.labels) : undefined;
     for (const field of numeric) {

@@ -57,7 +57,8 @@ export function aiCost(): dashboard.DashboardBuilder {
         timeseriesPanel('Tokens per hour by model', 'short')
           .datasource({ ...PROMETHEUS })
           .description('Input + output tokens per hour; the dashed line is the alert threshold (the alert sums every model)')
-          .withTarget(prom(`sum by (provider, model) (rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, '{{provider}}/{{model}}')),
+          .withTarget(prom(`sum by (provider, model) (rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, '{{provider}}/{{model}}'))
+          .withTarget(prom(`sum(${RECORD.llmTokensPerHour15m})`, 'all models (15-minute rate, as alerted)', 'B')),
         THRESHOLDS.llmTokensPerHour,
       ),
     )

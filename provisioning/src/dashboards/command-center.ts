@@ -36,7 +36,7 @@ export function commandCenter(): dashboard.DashboardBuilder {
         .target(runs({ outcome: 'failure', limit: 200 }, 'AnnoFailed')),
     )
     .withPanel(
-      new ConsolePanelBuilder({ view: 'console', datasource: RUNBOARD.uid })
+      new ConsolePanelBuilder({ view: 'console', console: { datasource: { ...RUNBOARD } } })
         .title('Console')
         .description('Pick a command, fill its parameters, run it and follow its output; Editor role needed to run or cancel')
         .datasource({ ...RUNBOARD })
@@ -44,7 +44,7 @@ export function commandCenter(): dashboard.DashboardBuilder {
         .span(14),
     )
     .withPanel(
-      new ConsolePanelBuilder({ view: 'cards', datasource: RUNBOARD.uid })
+      new ConsolePanelBuilder({ view: 'cards' })
         .title('Now')
         .description('Live metric cards')
         .datasource({ ...RUNBOARD })

@@ -65,10 +65,23 @@ export interface Traffic {
   settle(): Promise<void>;
 }
 
+/** `p`, or `fallback()` when `p` has not settled within `ms` (Playwright waits on in-flight streams). */
+async function within<T>(p: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([p.catch(() => fallback()), new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const isEventStream = (headers: Record<string, string>) => (headers['content-type'] ?? '').includes('text/event-stream');
+
 /**
  * Records every request and response the page makes and gets, with headers (as the browser sent
- * and received them) and bodies. Event-stream bodies never end while the stream is open, so they
- * are read only if their response finished; the host's server-side scan covers their bytes.
+ * and received them, cookies included) and bodies. An event stream's body is read once the stream
+ * has finished (the page closed it, or the server ended it); the host's own scan of every byte it
+ * sends covers streams that are still open.
  */
 export function recordTraffic(page: Page): Traffic {
   const pending = new Set<Promise<unknown>>();
@@ -85,21 +98,21 @@ export function recordTraffic(page: Page): Traffic {
   };
   page.on('request', (r: Request) =>
     track(
-      r
-        .allHeaders()
-        .catch(() => r.headers())
-        .then((headers) => traffic.requests.push({ method: r.method(), url: r.url(), headers, body: r.postData() })),
+      (async () => {
+        const headers = await within(r.allHeaders(), 3_000, () => r.headers());
+        traffic.requests.push({ method: r.method(), url: r.url(), headers, body: r.postData() });
+      })(),
     ),
   );
   page.on('response', (r: Response) =>
     track(
       (async () => {
-        const headers = await r.allHeaders().catch(() => r.headers());
-        const entry = { url: r.url(), status: r.status(), headers, body: '' };
-        traffic.responses.push(entry);
-        if (!(headers['content-type'] ?? '').includes('text/event-stream')) {
-          entry.body = (await r.body().catch(() => Buffer.alloc(0))).toString('latin1');
-        }
+        const provisional = r.headers();
+        // An open stream's raw headers are read when it finishes (requestfinished below).
+        if (isEventStream(provisional)) return void traffic.responses.push({ url: r.url(), status: r.status(), headers: provisional, body: '' });
+        const headers = await within(r.allHeaders(), 3_000, () => provisional);
+        const body = (await within(r.body(), 3_000, () => Buffer.alloc(0))).toString('latin1');
+        traffic.responses.push({ url: r.url(), status: r.status(), headers, body });
       })(),
     ),
   );
@@ -107,9 +120,10 @@ export function recordTraffic(page: Page): Traffic {
     track(
       (async () => {
         const res = await r.response();
-        if (!res || !((await res.allHeaders().catch(() => ({}) as Record<string, string>))['content-type'] ?? '').includes('text/event-stream')) return;
-        const body = (await res.body().catch(() => Buffer.alloc(0))).toString('latin1');
-        traffic.responses.push({ url: res.url(), status: res.status(), headers: {}, body });
+        if (!res || !isEventStream(res.headers())) return;
+        const headers = await within(res.allHeaders(), 3_000, () => res.headers());
+        const body = (await within(res.body(), 5_000, () => Buffer.alloc(0))).toString('latin1');
+        traffic.responses.push({ url: res.url(), status: res.status(), headers, body });
       })(),
     ),
   );

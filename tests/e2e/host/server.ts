@@ -35,6 +35,7 @@ import type { HostPageConfig, HostPanelConfig, HostQuery, OrgRole, PluginMeta, P
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const HOST_DIST = path.join(__dirname, 'dist');
+const GRAFANA_UI_ICONS = path.join(REPO_ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 /** The built plugins the host serves by default (folders that may not exist yet). */
 export const DEFAULT_PLUGINS: Record<string, string> = {
   'runboard-live-datasource': path.join(REPO_ROOT, 'datasource-plugin/dist'),
@@ -351,14 +352,18 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
     const url = new URL(req.url ?? '/', 'http://host');
     try {
       if (url.pathname.startsWith('/api/')) return api(req, res, url);
+      // Grafana serves @grafana/ui's icons under public/build/img/icons (and public/img/icons).
+      const icon = /^\/public\/(?:build\/)?img\/icons\/(.+)$/.exec(url.pathname);
+      if (icon) return serveFile(res, GRAFANA_UI_ICONS, decodeURIComponent(icon[1]));
       if (url.pathname.startsWith('/public/build/')) return serveFile(res, HOST_DIST, url.pathname.slice('/public/build/'.length));
       const plugin = /^\/public\/plugins\/([^/]+)\/(.+)$/.exec(url.pathname);
       if (plugin) {
         const dir = pluginDirs[plugin[1]];
         return dir ? serveFile(res, path.resolve(dir), decodeURIComponent(plugin[2])) : json(res, 404, { message: 'Plugin not found' });
       }
-      if (url.pathname === '/favicon.ico') return json(res, 404, { message: 'Not found' });
-      if (req.method === 'GET') return page(req, res, url);
+      // The page lives at `/` only: asset URLs the host does not have (e.g. Grafana's public/fonts)
+      // must 404 rather than load the page, which would start a new session.
+      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) return page(req, res, url);
       return json(res, 404, { message: 'Not found' });
     } catch (err) {
       console.error('[test host]', err);

@@ -1,7 +1,19 @@
 /**
  * What @grafana/ui needs from a browser beyond tests/plugin-setup.ts: Select menus observe
- * intersections. Imported by the panel tests before rendering.
+ * intersections, and Icon fetches its SVG files (react-inlinesvg) from Grafana's server, which
+ * is not there: icons become plain <svg> elements carrying their name, as Grafana's own test
+ * setup does. Imported by the panel tests first, before @grafana/ui loads.
  */
+jest.mock('react-inlinesvg', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createElement } = require('react');
+  return {
+    __esModule: true,
+    default: ({ 'data-testid': testId, className, title, 'aria-hidden': ariaHidden }: Record<string, unknown>) =>
+      createElement('svg', { 'data-testid': testId, className, 'aria-hidden': ariaHidden }, title ? createElement('title', null, title) : null),
+  };
+});
+
 if (!('IntersectionObserver' in window)) {
   Object.assign(window, {
     IntersectionObserver: class {

@@ -1,12 +1,12 @@
 import { createTheme, dateTime, FieldType, ThresholdsMode, type Field } from '@grafana/data';
-import { buildCardModel, deltaAgainstLookback, lookbackLabel, thresholdState, verdictOf } from '../../../panel-plugin/src/utils/cards';
+import { buildCardModel, deltaAgainstLookback, lookbackLabel, thresholdState, verdictOf, type CardContext } from '../../../panel-plugin/src/utils/cards';
 import { findCardSeries } from '../../../panel-plugin/src/utils/series';
 import { MIN, T0, THREE_STEPS, wideFrame } from '../helpers/frames';
 
 const theme = createTheme();
-const ctx = { theme, lookbackSeconds: 300, sparkline: true };
+const ctx: CardContext = { theme, lookbackSeconds: 300, sparkline: true };
 
-function card(values: Array<number | null>, config: Field['config'] = {}, opts: Partial<typeof ctx> = {}) {
+function card(values: Array<number | null>, config: Field['config'] = {}, opts: Partial<CardContext> = {}) {
   const [series] = findCardSeries([wideFrame({ value: { values, config } })]);
   return buildCardModel(series, { ...ctx, ...opts });
 }
@@ -84,10 +84,10 @@ describe('delta against the lookback', () => {
     expect(card([5, 5, 5, 5, 5, 5], { custom: { higherIs: 'good' } }).delta).toMatchObject({ direction: 'flat', verdict: 'neutral', percentText: undefined });
   });
 
-  test('gaps are skipped when looking back', () => {
+  test('a gap at the lookback point falls back to the value before it', () => {
     const time: Field = { name: 'Time', type: FieldType.time, config: {}, values: [T0, T0 + MIN, T0 + 6 * MIN] };
     const field: Field = { name: 'v', type: FieldType.number, config: {}, values: [4, null, 8] };
-    expect(deltaAgainstLookback(field, time, 2, 300, 'neutral')).toMatchObject({ direction: 'up', text: '+8', percentText: '+100%' });
+    expect(deltaAgainstLookback(field, time, 2, 300, 'neutral')).toMatchObject({ direction: 'up', text: '+4', percentText: '+100%' });
   });
 
   test('labels and verdicts', () => {

@@ -21,7 +21,7 @@ describe('findCardSeries', () => {
     expect(new Set(series.map((s) => s.key)).size).toBe(2);
   });
 
-  test('a long frame is split by its label columns and each series put in time order', () => {
+  test('a long frame is split by its label columns, groups in label order, each in time order', () => {
     const series = findCardSeries([
       prometheusLongFrame([
         [T0 + MIN, 'b', 20],

@@ -41,15 +41,15 @@ export function MetricCards({ data, options, width, height, timeZone }: Props) {
   const layout = gridLayout(width, height, models.length, options);
   const errorText = data.errors?.[0]?.message ?? data.error?.message;
 
-  if (models.length === 0) {
+  const rows = frames.reduce((n, f) => n + f.length, 0);
+  if (models.length === 0 || rows === 0) {
     if (data.state === LoadingState.Error) {
       return <PanelMessage kind="error" title="The query failed" detail={errorText ?? 'The datasource reported an error without a message.'} />;
     }
     if (data.state === LoadingState.Loading && frames.length === 0) {
       return <PanelMessage title="Loading…" />;
     }
-    const rows = frames.reduce((n, f) => n + f.length, 0);
-    if (frames.length === 0 || rows === 0) {
+    if (rows === 0) {
       return <PanelMessage title="No data" detail="The query returned no rows in this time range." />;
     }
     if (include.length > 0 && findCardSeries(frames).length > 0) {

@@ -26,7 +26,7 @@ export function ParameterForm({ command, values, errors, onChange, disabled }: P
         const id = `${idPrefix}-${name}`;
         const description = [p.help, parameterHint(p)].filter(Boolean).join(' · ');
         return (
-          <Field key={name} label={p.title ?? name} description={description || undefined} invalid={Boolean(errors[name])} error={errors[name]} htmlFor={id} disabled={disabled}>
+          <Field key={name} label={p.title ?? name} description={description || undefined} invalid={Boolean(errors[name])} error={errors[name]} htmlFor={id} disabled={disabled} data-testid={`runboard-parameter-${name}`}>
             <ParameterInput id={id} name={name} p={p} value={values[name]} onChange={onChange} invalid={Boolean(errors[name])} />
           </Field>
         );
@@ -57,6 +57,7 @@ function ParameterInput({ id, name, p, value, invalid, onChange }: InputProps) {
           // The pattern is shown, not enforced by the browser: the form reports it in the server's words.
           title={p.pattern !== undefined ? `Must match ${p.pattern}` : undefined}
           invalid={invalid}
+          aria-invalid={invalid}
           onChange={(e) => onChange(name, e.currentTarget.value)}
         />
       );
@@ -72,6 +73,7 @@ function ParameterInput({ id, name, p, value, invalid, onChange }: InputProps) {
           value={typeof value === 'string' ? value : ''}
           placeholder={placeholder}
           invalid={invalid}
+          aria-invalid={invalid}
           onChange={(e) => onChange(name, e.currentTarget.value)}
         />
       );

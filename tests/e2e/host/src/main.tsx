@@ -24,6 +24,7 @@ import {
   type DataQueryRequest,
   type DataQueryResponse,
   type DataSourceApi,
+  type DataSourceInstanceSettings,
   type FieldConfigSource,
   type PanelData,
   type PanelPlugin,
@@ -70,6 +71,8 @@ interface HostApi {
   run(): void;
   setQueries(queries: HostQuery[]): void;
   datasource?: DataSourceApi;
+  /** The settings a datasource instance is constructed with (what Grafana gives the browser). */
+  instanceSettings(uid: string): DataSourceInstanceSettings | undefined;
   backendSrv: HostBackendSrv;
 }
 
@@ -100,6 +103,7 @@ const host: HostApi = {
   config,
   ready: false,
   backendSrv,
+  instanceSettings: (uid) => dataSourceSrv.getInstanceSettings(uid),
   snapshot: () => snapshot(current, updates),
   run: () => undefined,
   setQueries: () => undefined,
@@ -347,7 +351,7 @@ function App() {
   return (
     <main style={{ padding: 16 }}>
       <header data-testid="host-header" style={{ marginBottom: 12 }}>
-        Runboard test host (stands in for Grafana {config.user.orgRole} · {config.theme}) — datasource <b>{config.datasource}</b> · role <span data-testid="host-role">{config.role}</span>
+        Runboard test host (stands in for Grafana) — user role <span data-testid="host-role">{config.role}</span> · theme {config.theme} · datasource <b>{config.datasource}</b>
       </header>
       {bootError && <pre data-testid="boot-error">{bootError}</pre>}
       {ds && QueryEditor && config.showQueryEditor && (

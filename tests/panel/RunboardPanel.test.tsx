@@ -1,0 +1,134 @@
+/**
+ * The panel as Grafana mounts it: the view option, and the console bound to a datasource looked up
+ * through @grafana/runtime (a fake DataSourceSrv here: no Grafana runs in these tests) and to the
+ * signed-in user's role from `config.bootData.user`.
+ */
+import './helpers/dom';
+import React from 'react';
+import { render, screen, waitFor, act } from '@testing-library/react';
+import { dateTime, LoadingState, type DataSourceInstanceSettings, type PanelProps } from '@grafana/data';
+import { config, setDataSourceSrv, type DataSourceSrv } from '@grafana/runtime';
+import { RunboardPanel } from '../../panel-plugin/src/components/RunboardPanel/RunboardPanel';
+import { DEFAULT_CARDS, DEFAULT_CONSOLE } from '../../panel-plugin/src/constants';
+import type { PanelOptions } from '../../panel-plugin/src/types/options';
+import { FakeConsoleApi } from './helpers/fake-console-api';
+import { wideFrame } from './helpers/frames';
+
+jest.mock('@grafana/ui', () => ({ ...jest.requireActual('@grafana/ui'), Sparkline: () => <div data-testid="sparkline-stub" /> }));
+
+function props(options: Partial<PanelOptions>): PanelProps<PanelOptions> {
+  const timeRange = { from: dateTime(0), to: dateTime(600_000), raw: { from: 'now-10m', to: 'now' } };
+  return {
+    id: 1,
+    data: { state: LoadingState.Done, series: [wideFrame({ cpu: { values: [1, 2] } })], timeRange },
+    timeRange,
+    timeZone: 'utc',
+    options: { view: 'cards', cards: DEFAULT_CARDS, console: DEFAULT_CONSOLE, ...options },
+    fieldConfig: { defaults: {}, overrides: [] },
+    transparent: false,
+    width: 800,
+    height: 400,
+    renderCounter: 0,
+    title: 'Runboard',
+    eventBus: {} as never,
+    onOptionsChange: jest.fn(),
+    onFieldConfigChange: jest.fn(),
+    replaceVariables: (s: string) => s,
+    onChangeTimeRange: jest.fn(),
+  };
+}
+
+/** A DataSourceSrv answering with the given instances by uid; getList lists the Runboard ones. */
+function fakeDataSourceSrv(instances: Record<string, object>): DataSourceSrv {
+  const settings = (uid: string) => ({ uid, name: uid, type: (instances[uid] as { type?: string }).type ?? 'x' }) as DataSourceInstanceSettings;
+  return {
+    get: jest.fn(async (ref?: string | { uid?: string } | null) => {
+      const uid = typeof ref === 'string' ? ref : ref?.uid;
+      if (!uid || !instances[uid]) {
+        throw new Error(`Datasource ${uid} was not found`);
+      }
+      return instances[uid];
+    }),
+    getList: jest.fn((filter?: { pluginId?: string }) => Object.keys(instances).map(settings).filter((s) => !filter?.pluginId || s.type === filter.pluginId)),
+    getInstanceSettings: jest.fn((ref) => settings(typeof ref === 'string' ? ref : ref!.uid!)),
+    reload: jest.fn(),
+    registerRuntimeDataSource: jest.fn(),
+  } as unknown as DataSourceSrv;
+}
+
+function runboardInstance(api = new FakeConsoleApi()) {
+  return Object.assign(api, { type: 'runboard-live-datasource', name: 'Runboard', uid: 'runboard' });
+}
+
+const originalUser = config.bootData.user;
+afterEach(() => {
+  config.bootData.user = originalUser;
+});
+
+test('view "cards" shows the query as cards', () => {
+  render(<RunboardPanel {...props({ view: 'cards' })} />);
+  expect(screen.getByTestId('runboard-card')).toHaveTextContent('cpu');
+});
+
+test('options a dashboard leaves out take their defaults', () => {
+  render(<RunboardPanel {...props({ view: 'cards', cards: undefined as never, console: undefined as never })} />);
+  expect(screen.getByTestId('runboard-card')).toHaveTextContent('cpu');
+  expect(screen.getByTestId('runboard-card-delta')).toBeInTheDocument();
+});
+
+test('view "console" with the chosen datasource, for an editor', async () => {
+  const api = runboardInstance();
+  setDataSourceSrv(fakeDataSourceSrv({ runboard: api }));
+  config.bootData.user = { ...originalUser, orgRole: 'Editor', login: 'alice' } as typeof originalUser;
+  render(<RunboardPanel {...props({ view: 'console', console: { ...DEFAULT_CONSOLE, datasource: { uid: 'runboard', type: 'runboard-live-datasource' } } })} />);
+  expect(await screen.findByTestId('runboard-console')).toBeInTheDocument();
+  expect(screen.queryByRole('note')).toBeNull();
+  expect(screen.getByRole('button', { name: 'Run' })).not.toHaveAttribute('aria-disabled', 'true');
+  await act(async () => undefined);
+});
+
+test('no datasource chosen: the first Runboard datasource is used', async () => {
+  const api = runboardInstance();
+  const srv = fakeDataSourceSrv({ prom: { type: 'prometheus' }, runboard: api });
+  setDataSourceSrv(srv);
+  render(<RunboardPanel {...props({ view: 'console' })} />);
+  expect(await screen.findByTestId('runboard-console')).toBeInTheDocument();
+  expect(srv.get).toHaveBeenCalledWith({ uid: 'runboard', type: 'runboard-live-datasource' });
+  await act(async () => undefined);
+});
+
+test('a viewer sees the console read-only (role from config.bootData.user)', async () => {
+  setDataSourceSrv(fakeDataSourceSrv({ runboard: runboardInstance() }));
+  config.bootData.user = { ...originalUser, orgRole: 'Viewer', login: 'vic' } as typeof originalUser;
+  render(<RunboardPanel {...props({ view: 'console' })} />);
+  await screen.findByTestId('runboard-console');
+  expect(screen.getByRole('note')).toHaveTextContent('Your Grafana role is Viewer');
+  expect(screen.getByRole('button', { name: 'Run' })).toHaveAttribute('aria-disabled', 'true');
+  await act(async () => undefined);
+});
+
+test('a datasource of another type is refused with a message', async () => {
+  setDataSourceSrv(fakeDataSourceSrv({ prom: { type: 'prometheus', name: 'Prometheus' } }));
+  render(<RunboardPanel {...props({ view: 'console', console: { ...DEFAULT_CONSOLE, datasource: { uid: 'prom' } } })} />);
+  expect(await screen.findByText(/"Prometheus" is of type prometheus; the console needs a runboard-live-datasource datasource/)).toBeInTheDocument();
+});
+
+test('a Runboard datasource missing console methods is refused, naming them', async () => {
+  const partial = { type: 'runboard-live-datasource', name: 'Old Runboard', listCommands: jest.fn(), startRun: jest.fn() };
+  setDataSourceSrv(fakeDataSourceSrv({ old: partial }));
+  render(<RunboardPanel {...props({ view: 'console', console: { ...DEFAULT_CONSOLE, datasource: { uid: 'old' } } })} />);
+  expect(await screen.findByText(/"Old Runboard" does not provide streamRunOutput, cancelRun, getRun, listRuns, listTemplates, saveTemplate, deleteTemplate/)).toBeInTheDocument();
+  expect(partial.listCommands).not.toHaveBeenCalled();
+});
+
+test('no Runboard datasource at all', async () => {
+  setDataSourceSrv(fakeDataSourceSrv({ prom: { type: 'prometheus' } }));
+  render(<RunboardPanel {...props({ view: 'console' })} />);
+  expect(await screen.findByText(/No Runboard datasource is configured/)).toBeInTheDocument();
+});
+
+test('a datasource that cannot be loaded', async () => {
+  setDataSourceSrv(fakeDataSourceSrv({}));
+  render(<RunboardPanel {...props({ view: 'console', console: { ...DEFAULT_CONSOLE, datasource: { uid: 'gone' } } })} />);
+  await waitFor(() => expect(screen.getByText(/Cannot load the datasource: Datasource gone was not found/)).toBeInTheDocument());
+});
