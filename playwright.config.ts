@@ -53,8 +53,9 @@ export default defineConfig<PluginOptions>({
       dependencies: ['grafana-auth'],
       use: {
         baseURL: grafanaUrl,
-        storageState: 'playwright/.auth/admin.json',
-        grafanaAPICredentials: { user: process.env.GRAFANA_ADMIN_USER ?? 'admin', password: process.env.GRAFANA_ADMIN_PASSWORD ?? 'admin' },
+        // Written by plugin-e2e's login (grafana/auth.setup.ts) for GRAFANA_ADMIN_USER (default admin),
+        // whose password is GRAFANA_ADMIN_PASSWORD (default admin).
+        storageState: `playwright/.auth/${process.env.GRAFANA_ADMIN_USER || 'admin'}.json`,
       },
     },
   ],

@@ -47,7 +47,7 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> {
   }
 
   override getDefaultQuery(_app: CoreApp): Partial<RunboardQuery> {
-    return DEFAULT_QUERY;
+    return { ...DEFAULT_QUERY, series: [] };
   }
 
   override filterQuery(query: RunboardQuery): boolean {

@@ -19,6 +19,7 @@ import { REPO_ROOT, startHost, type RunningHost } from './host/server';
 import type { PluginRoute } from './host/src/types';
 
 const FIXTURE = path.join(__dirname, 'host/fixtures/fixture-live-datasource');
+const FIXTURE_PANEL = path.join(__dirname, 'host/fixtures/fixture-panel');
 
 interface Seen {
   method: string;
@@ -172,7 +173,7 @@ test.describe('page loads an AMD plugin with Grafana shared modules', () => {
   test.beforeAll(async () => {
     exporter = await startDemoExporter(token);
     host = await startHost({
-      plugins: { 'fixture-live-datasource': FIXTURE },
+      plugins: { 'fixture-live-datasource': FIXTURE, 'fixture-panel': FIXTURE_PANEL },
       datasources: [{ uid: 'fixture', type: 'fixture-live-datasource', url: exporter.url, secureJsonData: { apiToken: token } }],
     });
   });
@@ -196,6 +197,29 @@ test.describe('page loads an AMD plugin with Grafana shared modules', () => {
     expect(s.frames[0].fields.map((f) => f.name)).toEqual(['time', 'system_memory_used_bytes']);
     await page.screenshot({ path: test.info().outputPath('fixture-plugin.png') });
     expect(host.leaks()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a panel plugin gets the query data with field config applied, options and the theme', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    for (const theme of ['light', 'dark'] as const) {
+      await page.goto(
+        host.pageUrl({
+          theme,
+          queries: [{ refId: 'A', series: ['system_memory_used_bytes'] }],
+          panel: { type: 'fixture-panel', title: 'Fixture', options: { label: `label ${theme}` }, fieldConfig: { defaults: { unit: 'bytes', decimals: 1 }, overrides: [] }, width: 600, height: 200 },
+        }),
+      );
+      await expectHostBooted(page);
+      const panel = page.getByTestId('fixture-panel');
+      await expect(panel).toHaveAttribute('data-theme', theme);
+      await expect(page.getByTestId('fixture-panel-label')).toHaveText(`label ${theme}`);
+      await expect(page.getByTestId('fixture-panel-state')).toHaveText('Streaming');
+      // Grafana's display processor formatted the value with the field config's unit.
+      await expect(page.getByTestId('fixture-panel-value')).toHaveText(/^system_memory_used_bytes: \d+(\.\d)? (MiB|GiB)$/);
+      await page.screenshot({ path: test.info().outputPath(`fixture-panel-${theme}.png`) });
+    }
     expect(errors).toEqual([]);
   });
 });

@@ -409,6 +409,13 @@ describe('templates', () => {
     await waitFor(() => expect(api.deleteTemplate).toHaveBeenCalledWith('tpl-2'));
     expect(await within(bar).findByText('Deleted "nightly".')).toBeInTheDocument();
     expect(api.templates.map((t) => t.name)).toEqual(['weekly']);
+
+    // Enter in the name box saves; it never starts a run.
+    const name = within(bar).getByLabelText('Template name');
+    fireEvent.change(name, { target: { value: 'by enter' } });
+    fireEvent.keyDown(name, { key: 'Enter' });
+    expect(await within(bar).findByText('Saved "by enter".')).toBeInTheDocument();
+    expect(api.startRun).not.toHaveBeenCalled();
   });
 
   test('an invalid form is not saved', async () => {
@@ -462,10 +469,12 @@ describe('viewer mode', () => {
     expect(screen.getByRole('note')).toHaveTextContent(`Read-only: ${reason}`);
     expect(screen.getByRole('list', { name: 'Commands' })).toBeInTheDocument();
 
-    type(/^Ticket/, 'OPS-1');
     const run = runButton();
     expect(run).toHaveAttribute('aria-disabled', 'true');
     fireEvent.click(run);
+    fireEvent.submit(run.closest('form')!); // Enter in a field
+    // Nothing happens: not even validation.
+    expect(within(screen.getByTestId('runboard-parameter-ticket')).queryByRole('alert')).toBeNull();
     act(() => run.focus());
     expect(await screen.findByRole('tooltip')).toHaveTextContent(reason);
     expect(api.startRun).not.toHaveBeenCalled();

@@ -14,7 +14,7 @@ export const DS_NAME = 'Runboard';
 export const TOKEN = process.env.RUNBOARD_API_TOKEN;
 /** The exporter as Grafana's server reaches it (compose service name). */
 export const EXPORTER_URL_FROM_GRAFANA = process.env.RUNBOARD_EXPORTER_URL_FROM_GRAFANA ?? 'http://exporter:9477';
-export const ADMIN = { user: process.env.GRAFANA_ADMIN_USER ?? 'admin', password: process.env.GRAFANA_ADMIN_PASSWORD ?? 'admin' };
+export const ADMIN = { user: process.env.GRAFANA_ADMIN_USER || 'admin', password: process.env.GRAFANA_ADMIN_PASSWORD || 'admin' };
 
 export const SERIES = ['system_memory_used_bytes', 'actions_per_minute'];
 

@@ -140,6 +140,10 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
 
   const submit = (e?: React.FormEvent) => {
     e?.preventDefault();
+    // Enter in a field submits too; a viewer's Run button is only aria-disabled.
+    if (!permission.allowed) {
+      return;
+    }
     const parameters = validParameters();
     if (command && parameters) {
       requestRun(command, parameters);
@@ -195,11 +199,12 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
             <CommandList commands={commands} selectedId={selectedId} onSelect={(id) => selectCommand(byId.get(id))} />
           )}
           {command && (
-            <form onSubmit={submit} noValidate aria-label={`Run ${command.title}`}>
+            <>
               <div className={styles.commandHeader}>
                 <h4 className={styles.sectionTitle}>{command.title}</h4>
                 {command.description && <p className={styles.description}>{command.description}</p>}
               </div>
+              {/* Outside the form: Enter in the template name must save it, not start a run. */}
               {showTemplates && (
                 <TemplateBar
                   api={api}
@@ -209,18 +214,20 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
                   onLoad={(t: Template) => selectCommand(command, t.parameters)}
                 />
               )}
-              <ParameterForm command={command} values={values} errors={errors} onChange={onChange} />
-              <div className={styles.actions}>
-                <GuardedButton permission={permission} type="submit" icon="play" disabled={starting}>
-                  {starting ? 'Starting…' : 'Run'}
-                </GuardedButton>
-              </div>
-              {formError && (
-                <div className={styles.formError} role="alert">
-                  {formError}
+              <form onSubmit={submit} noValidate aria-label={`Run ${command.title}`}>
+                <ParameterForm command={command} values={values} errors={errors} onChange={onChange} />
+                <div className={styles.actions}>
+                  <GuardedButton permission={permission} type="submit" icon="play" disabled={starting}>
+                    {starting ? 'Starting…' : 'Run'}
+                  </GuardedButton>
                 </div>
-              )}
-            </form>
+                {formError && (
+                  <div className={styles.formError} role="alert">
+                    {formError}
+                  </div>
+                )}
+              </form>
+            </>
           )}
         </div>
         <div className={styles.column}>

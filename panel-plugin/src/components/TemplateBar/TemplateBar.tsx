@@ -126,7 +126,14 @@ export function TemplateBar({ api, command, permission, getParameters, onLoad }:
       </div>
       <div className={styles.row}>
         <div className={styles.grow}>
-          <Input id={nameId} aria-label="Template name" placeholder="Template name" value={name} maxLength={100} onChange={(e) => setName(e.currentTarget.value)} />
+          <Input id={nameId} aria-label="Template name" placeholder="Template name" value={name} maxLength={100} onChange={(e) => setName(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && permission.allowed && !busy) {
+                e.preventDefault();
+                void save();
+              }
+            }}
+          />
         </div>
         <GuardedButton permission={permission} variant="secondary" size="sm" icon="save" disabled={busy} onClick={save}>
           Save template
