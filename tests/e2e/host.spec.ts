@@ -13,7 +13,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { expectHostBooted, freshToken, snapshot, startDemoExporter } from './helpers/e2e';
+import { expectHostBooted, freshToken, recordTraffic, secretInPage, secretInTraffic, snapshot, startDemoExporter } from './helpers/e2e';
 import { matchRoute } from './host/proxy';
 import { REPO_ROOT, startHost, type RunningHost } from './host/server';
 import type { PluginRoute } from './host/src/types';
@@ -198,6 +198,25 @@ test.describe('page loads an AMD plugin with Grafana shared modules', () => {
     await page.screenshot({ path: test.info().outputPath('fixture-plugin.png') });
     expect(host.leaks()).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  test('the secret scans find a planted token (so their silence in the plugin specs means something)', async ({ page }) => {
+    const traffic = recordTraffic(page);
+    await page.goto(host.pageUrl({ queries: [] }));
+    await expectHostBooted(page);
+    await traffic.settle();
+    expect(secretInTraffic(traffic, token)).toEqual([]);
+    expect(await secretInPage(page, token)).toEqual([]);
+    expect(host.leaks()).toEqual([]);
+    await page.evaluate(async (t) => {
+      (window as unknown as Record<string, unknown>).__planted = { deep: { list: [`Bearer ${t}`] } };
+      document.body.insertAdjacentHTML('beforeend', `<span hidden data-x="${t}"></span>`);
+      await fetch(`/api/health?probe=${t}`);
+    }, token);
+    await traffic.settle();
+    expect(await secretInPage(page, token)).toEqual(expect.arrayContaining(['DOM markup', 'window.__planted.deep.list.0']));
+    expect(secretInTraffic(traffic, token)).toEqual([expect.stringMatching(/^request URL .*\/api\/health\?probe=/)]);
+    expect(host.leaks()).toEqual([{ direction: 'from-browser', method: 'GET', url: `/api/health?probe=${token}`, where: 'url' }]);
   });
 
   test('a panel plugin gets the query data with field config applied, options and the theme', async ({ page }) => {

@@ -345,7 +345,7 @@ describe('history', () => {
     expect(await within(view).findByText('stored line')).toBeInTheDocument();
     expect(within(view).getByText('stored error').parentElement).toHaveAttribute('data-stream', 'stderr');
     expect(api.streamRunOutput).toHaveBeenCalledWith(old.id);
-    expect(rows[2]).toHaveAttribute('aria-selected', 'true');
+    expect(rows[2]).toHaveAttribute('aria-current', 'true');
 
     fireEvent.click(within(view).getByRole('button', { name: 'Re-run' }));
     await waitFor(() => expect(api.startRun).toHaveBeenCalledWith('sample-task', old.parameters, 'grafana:alice'));

@@ -4,7 +4,7 @@ import type { RunInfo } from '../../../exporter/src/protocol';
 export interface RunStatusText {
   label: string;
   tone: 'info' | 'success' | 'error' | 'warning' | 'neutral';
-  icon: 'clock-nine' | 'sync' | 'check-circle' | 'times-circle' | 'stopwatch-slash' | 'minus-circle';
+  icon: 'clock-nine' | 'sync' | 'check-circle' | 'times-circle' | 'hourglass' | 'minus-circle';
 }
 
 export function runStatusText(run: Pick<RunInfo, 'status' | 'outcome' | 'queuePosition'>): RunStatusText {
@@ -20,7 +20,7 @@ export function runStatusText(run: Pick<RunInfo, 'status' | 'outcome' | 'queuePo
     case 'failure':
       return { label: 'Failed', tone: 'error', icon: 'times-circle' };
     case 'timeout':
-      return { label: 'Timed out', tone: 'warning', icon: 'stopwatch-slash' };
+      return { label: 'Timed out', tone: 'warning', icon: 'hourglass' };
     case 'cancelled':
       return { label: 'Cancelled', tone: 'neutral', icon: 'minus-circle' };
     default:

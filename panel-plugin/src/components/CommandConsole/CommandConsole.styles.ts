@@ -28,8 +28,6 @@ export const getStyles = (theme: GrafanaTheme2) => ({
   }),
   column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1), minWidth: 0 }),
   sectionTitle: css({ ...theme.typography.h5, margin: 0 }),
-  commandHeader: css({ display: 'flex', flexDirection: 'column', gap: 2 }),
-  description: css({ margin: 0, fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.text.secondary }),
   actions: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
   formError: css({ fontSize: theme.typography.bodySmall.fontSize, color: theme.colors.error.text }),
   placeholder: css({

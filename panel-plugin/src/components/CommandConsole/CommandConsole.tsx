@@ -200,10 +200,7 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
           )}
           {command && (
             <>
-              <div className={styles.commandHeader}>
-                <h4 className={styles.sectionTitle}>{command.title}</h4>
-                {command.description && <p className={styles.description}>{command.description}</p>}
-              </div>
+              <h4 className={styles.sectionTitle}>{command.title}</h4>
               {/* Outside the form: Enter in the template name must save it, not start a run. */}
               {showTemplates && (
                 <TemplateBar

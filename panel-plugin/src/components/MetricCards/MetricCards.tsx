@@ -38,7 +38,9 @@ export function MetricCards({ data, options, width, height, timeZone }: Props) {
       ),
     [shown, theme, timeZone, data.timeRange, options.lookbackSeconds, options.showSparkline]
   );
-  const layout = gridLayout(width, height, models.length, options);
+  // The links row is kept only when some card has links, so cards without any lose no space.
+  const parts = useMemo(() => ({ ...options, showLinks: options.showLinks && models.some((m) => m.links.length > 0) }), [options, models]);
+  const layout = gridLayout(width, height, models.length, parts);
   const errorText = data.errors?.[0]?.message ?? data.error?.message;
 
   const rows = frames.reduce((n, f) => n + f.length, 0);
@@ -68,7 +70,7 @@ export function MetricCards({ data, options, width, height, timeZone }: Props) {
       )}
       <div className={styles.grid} style={{ gridTemplateColumns: `repeat(${layout.columns}, ${layout.cardWidth}px)` }}>
         {models.map((m) => (
-          <MetricCard key={m.key} model={m} parts={options} layout={layout} />
+          <MetricCard key={m.key} model={m} parts={parts} layout={layout} />
         ))}
       </div>
       {allSeries.length > shown.length && (

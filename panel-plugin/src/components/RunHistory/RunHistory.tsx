@@ -93,7 +93,7 @@ export function RunHistory({ api, pageSize, reloadKey, selectedRunId, onSelect, 
             </thead>
             <tbody>
               {result.runs.map((run) => (
-                <tr key={run.id} className={cx(run.id === selectedRunId && styles.selected)} aria-selected={run.id === selectedRunId} onClick={() => onSelect(run)} data-testid="runboard-history-row">
+                <tr key={run.id} className={cx(run.id === selectedRunId && styles.selected)} aria-current={run.id === selectedRunId ? true : undefined} onClick={() => onSelect(run)} data-testid="runboard-history-row">
                   <td>
                     <button type="button" className={styles.link} onClick={(e) => (e.stopPropagation(), onSelect(run))} title={`Show the output of run ${run.id}`}>
                       {commandTitle(run.command)}

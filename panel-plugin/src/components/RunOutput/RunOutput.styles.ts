@@ -16,27 +16,30 @@ export const getStyles = (theme: GrafanaTheme2) => ({
     '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
   }),
   line: css({
-    display: 'flex',
-    gap: theme.spacing(1),
     padding: theme.spacing(0, 1),
     whiteSpace: 'pre-wrap',
     wordBreak: 'break-word',
+    color: theme.colors.text.primary,
   }),
-  gutter: css({
-    flex: '0 0 5.5em',
-    textAlign: 'right',
-    color: theme.colors.text.disabled,
+  // stderr and the exporter's own notes carry a word, not only a colour.
+  tag: css({
+    display: 'inline-block',
+    marginRight: theme.spacing(1),
+    padding: '0 4px',
+    borderRadius: theme.shape.radius.default,
+    fontSize: '0.85em',
+    lineHeight: 1.4,
     userSelect: 'none',
   }),
-  text: css({ flex: 1, minWidth: 0, color: theme.colors.text.primary }),
   stderr: css({
+    color: theme.colors.error.text,
     background: theme.colors.error.transparent,
-    '& > span:first-child': { color: theme.colors.error.text, fontWeight: theme.typography.fontWeightMedium },
-    '& > span:last-child': { color: theme.colors.error.text },
+    '& > span:first-child': { color: theme.colors.error.contrastText, background: theme.colors.error.main },
   }),
   system: css({
-    '& > span:first-child': { color: theme.colors.info.text },
-    '& > span:last-child': { color: theme.colors.text.secondary, fontStyle: 'italic' },
+    color: theme.colors.text.secondary,
+    fontStyle: 'italic',
+    '& > span:first-child': { fontStyle: 'normal', color: theme.colors.info.text, border: `1px solid ${theme.colors.info.border}` },
   }),
   notice: css({ padding: theme.spacing(0, 1), color: theme.colors.text.secondary, fontStyle: 'italic' }),
   jump: css({

@@ -65,8 +65,8 @@ export function RunOutput({ lines, droppedLines, truncated, emptyText }: Props) 
         {lines.length === 0 && <div className={styles.notice}>{emptyText}</div>}
         {lines.map((l) => (
           <div key={l.seq} className={cx(styles.line, l.stream === 'stderr' && styles.stderr, l.stream === 'system' && styles.system)} data-stream={l.stream}>
-            <span className={styles.gutter}>{STREAM_LABEL[l.stream]}</span>
-            <span className={styles.text}>{l.text}</span>
+            {STREAM_LABEL[l.stream] && <span className={styles.tag}>{STREAM_LABEL[l.stream]}</span>}
+            <span>{l.text}</span>
           </div>
         ))}
         {truncated && <div className={styles.notice}>The exporter kept only part of this run&apos;s output (its output limit).</div>}

@@ -39,6 +39,7 @@ import { from, isObservable, type Observable } from 'rxjs';
 import { AmdLoader } from './amd-loader';
 import { HostBackendSrv } from './backend-srv';
 import { HostDataSourceSrv } from './datasource-srv';
+import { initOptionRegistries } from './registries';
 import { sharedModules } from './shared';
 import { HostTemplateSrv } from './template-srv';
 import type { HostPageConfig, HostQuery } from './types';
@@ -54,6 +55,8 @@ export interface FrameSnapshot {
   refId?: string;
   name?: string;
   length: number;
+  /** frame.meta.notices (Grafana shows them on the panel). */
+  notices: Array<{ severity: string; text: string }>;
   fields: FieldSnapshot[];
 }
 export interface HostSnapshot {
@@ -85,6 +88,7 @@ declare global {
 }
 
 const config = window.__hostConfig;
+initOptionRegistries();
 const backendSrv = new HostBackendSrv();
 const templateSrv = new HostTemplateSrv(config.variables);
 const loader = new AmdLoader(sharedModules);
@@ -128,6 +132,7 @@ function snapshot(data: PanelData | undefined, n: number): HostSnapshot {
     refId: frame.refId,
     name: frame.name,
     length: frame.length,
+    notices: (frame.meta?.notices ?? []).map((n) => ({ severity: n.severity, text: n.text })),
     fields: frame.fields.map((f) => ({
       name: f.name,
       displayName: getFieldDisplayName(f, frame, data?.series),
@@ -316,9 +321,11 @@ function App() {
 
   useEffect(() => {
     (async () => {
-      const instance = await dataSourceSrv.get(config.datasource);
-      host.datasource = instance;
-      setDs(instance);
+      if (config.datasources.length > 0) {
+        const instance = await dataSourceSrv.get(config.datasource);
+        host.datasource = instance;
+        setDs(instance);
+      }
       if (config.panel) setPanelPlugin(await dataSourceSrv.importPanelPlugin(config.panel.type));
       host.ready = true;
     })().catch((err) => {
@@ -337,8 +344,15 @@ function App() {
   }, []);
 
   useEffect(() => {
-    if (!ds || queriesRef.current.length === 0) return;
     templateSrv.updateTimeRange(range);
+    if (queriesRef.current.length === 0) {
+      // No queries (e.g. a console panel): the panel still renders, with empty data.
+      const empty: PanelData = { state: LoadingState.Done, series: [], timeRange: range };
+      current = empty;
+      setData(empty);
+      return;
+    }
+    if (!ds) return;
     return runQuery(ds, buildRequest(ds, queriesRef.current, range, runId), (d) => {
       current = d;
       updates++;
