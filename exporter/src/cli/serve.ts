@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config';
 import { CommandConfigError } from '../commands/parameters';
-import { startDemo } from '../demo';
+import { startDemo, type Demo } from '../demo';
 import { Exporter } from '../exporter';
 import { VERSION } from '../version';
 import { CliError } from './errors';
@@ -48,20 +48,15 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (err instanceof ConfigError) throw new CliError(err.message, 2);
     throw err;
   }
-  let exp: Exporter;
-  try {
-    exp = await Exporter.start(config);
-  } catch (err) {
-    // A bad command declaration is a config error (2); anything else failed the start (1).
-    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof CommandConfigError ? 2 : 1);
-  }
-  const demo = config.demo ? startDemo(exp) : undefined;
-  printBanner(exp, demo !== undefined);
-
-  let stopping = false;
+  // Signal handlers go in before anything starts, so a signal that arrives while the exporter
+  // starts (or right after the banner) still ends it cleanly rather than by the default action.
+  let exp: Exporter | undefined;
+  let demo: Demo | undefined;
+  let stopping: string | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
-    stopping = true;
+    stopping = signal;
+    if (!exp) return; // still starting: stopped as soon as the start completes
     exp.log.info(`${signal} received: stopping`);
     demo?.stop();
     await exp.stop();
@@ -70,6 +65,20 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    exp = await Exporter.start(config);
+  } catch (err) {
+    // A bad command declaration is a config error (2); anything else failed the start (1).
+    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof CommandConfigError ? 2 : 1);
+  }
+  demo = config.demo ? startDemo(exp) : undefined;
+  printBanner(exp, demo !== undefined);
+  if (stopping) {
+    const signal = stopping;
+    stopping = undefined;
+    await shutdown(signal);
+  }
 }
 
 function printBanner(exp: Exporter, demo: boolean): void {
