@@ -80,7 +80,8 @@ describe('signals and --demo', () => {
       let values: Record<string, number> = {};
       while (Date.now() < deadline) {
         values = (await readJson(fetch(`${exp.url}/api/v1/latest`, { headers: auth(exp.token) }))).values;
-        if (values.actions_per_minute > 0 && values.llm_requests_per_minute > 0 && values.events_queued_per_minute > 0) break;
+        // the first LLM call may be the unpriced local model: wait for a priced one too
+        if (values.actions_per_minute > 0 && values.llm_requests_per_minute > 0 && values.events_queued_per_minute > 0 && values.llm_cost_usd_per_hour > 0) break;
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(values.actions_per_minute).toBeGreaterThan(0);
