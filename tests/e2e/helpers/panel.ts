@@ -123,15 +123,17 @@ export async function tooltipOf(page: Page, target: Locator): Promise<string> {
 
 /**
  * Screenshot of the panel (the host's panel frame: title bar and the plugin at its configured
- * size), attached to the test and written to docs/screenshots/<name> for the README.
+ * size), attached to the test; with RUNBOARD_UPDATE_SCREENSHOTS=1 also written to
+ * docs/screenshots/<name> for the README (so ordinary runs leave the work tree clean).
  */
 export async function panelScreenshot(page: Page, testInfo: TestInfo, name: string, opts: { docs?: boolean } = {}): Promise<string> {
-  // No caret or hover state in a picture meant for the docs.
+  // No hover, focus ring or caret in a picture meant for the docs.
   await page.mouse.move(0, 0);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur?.());
   const file = testInfo.outputPath(name);
   await page.getByTestId('panel').screenshot({ path: file, animations: 'disabled', caret: 'hide' });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
-  if (opts.docs !== false) {
+  if (opts.docs !== false && process.env.RUNBOARD_UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
     fs.copyFileSync(file, path.join(DOCS_SCREENSHOTS, name));
   }

@@ -54,7 +54,7 @@ export const MetricCard = React.memo(function MetricCard({ model, parts, layout 
               data-testid="runboard-card-state"
               title={`Threshold state: ${state.label}`}
             >
-              <Icon name={LEVEL_ICONS[state.level]} size="xs" aria-hidden />
+              <IconSet icons={LEVEL_ICONS} active={state.level} size="xs" />
               {state.label}
             </span>
           )}
@@ -75,7 +75,7 @@ export const MetricCard = React.memo(function MetricCard({ model, parts, layout 
         <div className={styles.delta} data-testid="runboard-card-delta" data-direction={delta?.direction} data-verdict={delta?.verdict}>
           {delta ? (
             <span className={styles[delta.verdict]} title={VERDICT_WORDS[delta.verdict] ? `${delta.direction === 'up' ? 'Up' : 'Down'}: ${VERDICT_WORDS[delta.verdict]}` : undefined}>
-              <Icon name={ARROWS[delta.direction]} size="sm" aria-hidden />
+              <IconSet icons={ARROWS} active={delta.direction} size="sm" />
               <span className={styles.srOnly}>{delta.direction === 'flat' ? 'unchanged' : delta.direction}</span> {delta.text}
               {delta.percentText && ` (${delta.percentText})`}
               {VERDICT_WORDS[delta.verdict] && <span className={styles.srOnly}>, {VERDICT_WORDS[delta.verdict]}</span>}
@@ -111,3 +111,18 @@ export const MetricCard = React.memo(function MetricCard({ model, parts, layout 
     </article>
   );
 });
+
+/**
+ * Every icon of a set stays mounted and only the active one shows: Grafana's Icon loads its SVG
+ * asynchronously, so switching one icon's name on a live update would briefly show the old icon
+ * (or none) next to the new text.
+ */
+function IconSet<K extends string>({ icons, active, size }: { icons: Record<K, IconName>; active: K; size: 'xs' | 'sm' }) {
+  return (
+    <>
+      {(Object.keys(icons) as K[]).map((k) => (
+        <Icon key={k} name={icons[k]} size={size} aria-hidden style={k === active ? undefined : { display: 'none' }} data-icon-active={k === active ? 'true' : undefined} />
+      ))}
+    </>
+  );
+}

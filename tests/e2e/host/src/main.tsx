@@ -256,6 +256,9 @@ function ValueTable({ data }: { data: PanelData }) {
   );
 }
 
+/** Grafana's panel content padding (theme.spacing(1)). */
+const PANEL_PADDING = 8;
+
 function PanelView({ plugin, data, range, renderCounter }: { plugin: PanelPlugin; data: PanelData; range: TimeRange; renderCounter: number }) {
   const panel = config.panel!;
   const theme = React.useContext(ThemeContext);
@@ -276,10 +279,13 @@ function PanelView({ plugin, data, range, renderCounter }: { plugin: PanelPlugin
   const width = panel.width ?? 900;
   const height = panel.height ?? 500;
   if (!PanelComponent) return <pre data-testid="plugin-error">panel plugin has no panel component</pre>;
+  // As Grafana's PanelChrome: the plugin gets the content box's size; padding and border are around
+  // it (Grafana's global styles make every box border-box, which plugins rely on).
+  const pad = PANEL_PADDING;
   return (
-    <section data-testid="panel" style={{ width, border: `1px solid ${theme.colors.border.weak}`, background: theme.colors.background.primary }}>
-      <h2 style={{ fontSize: 14, margin: 0, padding: 8 }}>{panel.title ?? plugin.meta?.name}</h2>
-      <div style={{ width, height, position: 'relative' }}>
+    <section data-testid="panel" style={{ width: width + 2 * pad + 2, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default, background: theme.colors.background.primary }}>
+      <h2 style={{ fontSize: theme.typography.h6.fontSize, fontWeight: theme.typography.fontWeightMedium, margin: 0, padding: `${pad}px ${pad}px 0`, lineHeight: '24px' }}>{panel.title ?? plugin.meta?.name}</h2>
+      <div style={{ width: width + 2 * pad, height: height + 2 * pad, padding: pad, position: 'relative' }}>
         <PanelContextProvider value={{ eventsScope: 'panel', eventBus, app: CoreApp.Dashboard }}>
           <Boundary name={`panel ${panel.type}`}>
             <PanelComponent
