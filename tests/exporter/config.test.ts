@@ -30,6 +30,7 @@ describe('config', () => {
       concurrentRuns: 4,
       runQueue: 20,
       runOutputBytes: 1048576,
+      requestsPerSecond: 1000,
     });
     expect(c.ledger).toEqual({ retentionDays: 90, maxRuns: 10000, maxCostRecords: 1000000 });
     expect(c.auth.readPublic).toBe(false);

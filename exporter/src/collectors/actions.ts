@@ -9,6 +9,8 @@ export class ActionsCollector implements Collector {
   readonly name = 'actions';
   private readonly total: RollingWindow;
   private readonly byAction = new Map<string, RollingWindow>();
+  /** One labels object per action, kept: the live store caches series ids by labels object. */
+  private readonly labels = new Map<string, Record<string, string>>();
   private inFlight = 0;
   private queueDepth = 0;
   private current: string | null = null;
@@ -55,7 +57,11 @@ export class ActionsCollector implements Collector {
 
   collect(now: number): void {
     this.emit(this.total, undefined, now);
-    for (const [action, w] of this.byAction) this.emit(w, { action }, now);
+    for (const [action, w] of this.byAction) {
+      let labels = this.labels.get(action);
+      if (!labels) this.labels.set(action, (labels = { action }));
+      this.emit(w, labels, now);
+    }
     this.store.set({ name: 'actions_in_flight', unit: 'none', description: 'Actions running now.' }, this.inFlight);
     this.store.set({ name: 'action_queue_depth', unit: 'none', description: 'Actions waiting to run.' }, this.queueDepth);
   }

@@ -15,6 +15,7 @@ export class EventsCollector implements Collector {
   readonly name = 'events';
   private readonly total: EventWindows;
   private readonly byType = new Map<string, EventWindows>();
+  private readonly labels = new Map<string, Record<string, string>>();
   private queueDepth = 0;
 
   constructor(
@@ -48,7 +49,12 @@ export class EventsCollector implements Collector {
 
   collect(now: number): void {
     this.emit(this.total, undefined, now);
-    for (const [type, w] of this.byType) this.emit(w, { type }, now);
+    for (const [type, w] of this.byType) {
+      // One labels object per type, kept: the live store caches series ids by labels object.
+      let labels = this.labels.get(type);
+      if (!labels) this.labels.set(type, (labels = { type }));
+      this.emit(w, labels, now);
+    }
     this.store.set({ name: 'event_queue_depth', unit: 'none', description: 'Events waiting to be processed.' }, this.queueDepth);
   }
 

@@ -1,4 +1,5 @@
 import type { LlmRecord } from '../protocol';
+import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
@@ -12,11 +13,14 @@ const OUTPUT = 1;
 const COST = 2;
 const PRICED = 3;
 
-export interface PricedLlmRecord extends Omit<LlmRecord, 'kind'> {
+/** The cost used for an LLM record. */
+export interface LlmPricing {
   /** The cost used: sent by the client, priced from the table, or undefined when unknown. */
   cost_usd?: number;
   priced: 'client' | 'table' | 'unpriced';
 }
+
+export interface PricedLlmRecord extends Omit<LlmRecord, 'kind'>, LlmPricing {}
 
 /**
  * Looks a model up as `provider/model` first, then `model`. Prices are USD per million tokens.
@@ -32,7 +36,7 @@ export function priceFor(table: PriceTable, provider: string, model: string, inp
 export class LlmCollector implements Collector {
   readonly name = 'llm';
   private readonly total: RollingWindow;
-  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow }>();
+  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow; labels: Record<string, string> }>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -45,10 +49,11 @@ export class LlmCollector implements Collector {
     this.total = new RollingWindow(windowMs, startedAt, 4);
   }
 
-  /** Records the call and returns it with the cost that was used. */
-  record(rec: Omit<LlmRecord, 'kind'>, now = Date.now()): PricedLlmRecord {
+  /** Records the call and returns the cost that was used (not a copy of the record: it is hot). */
+  record(rec: Omit<LlmRecord, 'kind'>, now = Date.now()): LlmPricing {
     const provider = this.metrics.guards.provider.admit(rec.provider);
-    const model = this.metrics.guards.model.admit(rec.model);
+    let model = this.metrics.guards.model.admit(rec.model);
+    if (model !== OVERFLOW_VALUE && this.metrics.guards.providerModel.admit(`${provider}\u0000${model}`) === OVERFLOW_VALUE) model = OVERFLOW_VALUE;
     const success = rec.success ?? true;
     let cost = rec.cost_usd;
     let priced: PricedLlmRecord['priced'] = 'client';
@@ -68,14 +73,15 @@ export class LlmCollector implements Collector {
     this.total.observe(now, duration, !success, amounts);
     const key = `${provider}\u0000${model}`;
     let entry = this.byModel.get(key);
-    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4) }));
+    // The labels object is kept: the live store caches series ids by labels object.
+    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), labels: { provider, model } }));
     entry.w.observe(now, duration, !success, amounts);
-    return { ...rec, cost_usd: cost, priced };
+    return { cost_usd: cost, priced };
   }
 
   collect(now: number): void {
     this.emit(this.total, undefined, now);
-    for (const { provider, model, w } of this.byModel.values()) this.emit(w, { provider, model }, now);
+    for (const { w, labels } of this.byModel.values()) this.emit(w, labels, now);
   }
 
   private emit(w: RollingWindow, labels: Record<string, string> | undefined, now: number): void {

@@ -1,4 +1,5 @@
-import { access, readFile, readdir, statfs } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import { access, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as si from 'systeminformation';
@@ -119,7 +120,10 @@ export class SystemCollector implements Collector {
     this.startInventory();
     this.source ??= await this.pickSource();
     if (this.source === 'proc') {
-      const [{ sample, errors }, filesystems] = await Promise.all([this.readProc(), this.readFilesystems()]);
+      // statfs stays asynchronous: a mount point may be a network filesystem that hangs.
+      const statfsDone = this.readFilesystems();
+      const { sample, errors } = this.readProc();
+      const filesystems = await statfsDone;
       this.apply(sample, filesystems, now);
       if (errors.length > 0) throw new Error(`system: ${errors.join('; ')}`);
       return;
@@ -143,37 +147,41 @@ export class SystemCollector implements Collector {
     }
   }
 
-  /** Reads every /proc source in parallel; one that fails leaves the others' values standing. */
-  private async readProc(): Promise<{ sample: Sample; errors: string[] }> {
+  /**
+   * Reads every /proc source; one that fails leaves the others' values standing. The reads are
+   * synchronous: /proc files are generated in memory (~10 µs each), while fs/promises costs an
+   * open, fstat, read and close through the thread pool per file, every tick (BENCHMARKS: the
+   * collection overhead).
+   */
+  private readProc(): { sample: Sample; errors: string[] } {
     const sample: Sample = {};
     const errors: string[] = [];
-    const read = async (file: string, use: (text: string) => void) => {
+    const read = (file: string, use: (text: string) => void) => {
       const p = path.join(this.procRoot, file);
       try {
-        use(await readFile(p, 'utf8'));
+        use(readFileSync(p, 'utf8'));
       } catch (err) {
         errors.push(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
-    await Promise.all([
-      read('stat', (t) => {
-        const cpu = parseCpuTimes(t);
-        if (this.lastCpu) sample.cpuRatio = cpuUsageRatio(this.lastCpu, cpu);
-        this.lastCpu = cpu;
-      }),
-      read('loadavg', (t) => {
-        const { load1, threads } = parseLoadavg(t);
-        sample.load1 = load1;
-        sample.threads = threads;
-      }),
-      read('meminfo', (t) => (sample.memory = parseMeminfo(t))),
-      read('net/dev', (t) => (sample.net = parseNetDev(t))),
-      read('diskstats', (t) => (sample.disk = parseDiskstats(t))),
-      readdir(this.procRoot).then(
-        (entries) => (sample.processes = countProcesses(entries)),
-        (err: Error) => errors.push(`cannot list ${this.procRoot}: ${err.message}`),
-      ),
-    ]);
+    read('stat', (t) => {
+      const cpu = parseCpuTimes(t);
+      if (this.lastCpu) sample.cpuRatio = cpuUsageRatio(this.lastCpu, cpu);
+      this.lastCpu = cpu;
+    });
+    read('loadavg', (t) => {
+      const { load1, threads } = parseLoadavg(t);
+      sample.load1 = load1;
+      sample.threads = threads;
+    });
+    read('meminfo', (t) => (sample.memory = parseMeminfo(t)));
+    read('net/dev', (t) => (sample.net = parseNetDev(t)));
+    read('diskstats', (t) => (sample.disk = parseDiskstats(t)));
+    try {
+      sample.processes = countProcesses(readdirSync(this.procRoot));
+    } catch (err) {
+      errors.push(`cannot list ${this.procRoot}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     return { sample, errors };
   }
 

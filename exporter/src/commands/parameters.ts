@@ -32,6 +32,8 @@ export class CommandConfigError extends Error {
   }
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 const patternCache = new Map<string, RegExp>();
 
 /** `^(?:p)$`: a pattern like `a|b` must not turn into "starts with a or ends with b". */
@@ -59,6 +61,8 @@ export function checkValue(p: ParameterSpec, v: unknown): string | undefined {
       if (typeof v !== 'string') return `expected a string, got ${kindOf(v)}`;
       // NUL cannot be carried in an argv entry (the OS would cut the argument there).
       if (v.includes('\u0000')) return 'must not contain NUL characters';
+      // Nor can a lone UTF-16 surrogate: the OS would get U+FFFD instead of what was sent.
+      if (LONE_SURROGATE.test(v)) return 'must be valid Unicode (no lone surrogate code units)';
       const length = [...v].length;
       if (length > p.maxLength) return `must be at most ${p.maxLength} characters (got ${length})`;
       if (p.pattern !== undefined && !anchored(p.pattern).test(v)) return `must match the pattern ${p.pattern}`;

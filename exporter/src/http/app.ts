@@ -1,4 +1,4 @@
-import express, { type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Exporter } from '../exporter';
 import { API_PREFIX, type HealthResponse, type IngestResponse, type LatestResponse, type SeriesResponse } from '../protocol';
 import { splitSeriesList } from '../protocol/series';
@@ -6,7 +6,8 @@ import { IngestError, validateIngestBody } from '../ingest/validate';
 import { VERSION } from '../version';
 import { commandRoutes } from './command-routes';
 import { allowAll, requireToken, tokenChecker } from './auth';
-import { errorHandler, sendError } from './errors';
+import { bodyErrorCode, errorHandler, sendError } from './errors';
+import { rateLimit } from './rate-limit';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
 
 /** The express app: DESIGN §4's routes over one Exporter. */
@@ -21,6 +22,13 @@ export function createApp(exp: Exporter): express.Express {
   const read = config.auth.readPublic ? allowAll : write;
   const metricsAuth = config.auth.metricsPublic ? allowAll : write;
   const json = express.json({ limit: config.limits.bodyBytes, strict: false, type: () => true });
+
+  app.use((req, res, next) => {
+    if (req.headers.host !== undefined || req.httpVersion !== '1.1') return next();
+    res.setHeader('Connection', 'close');
+    sendError(res, 400, 'bad_request', 'an HTTP/1.1 request needs a Host header');
+  });
+  app.use(rateLimit(config.limits.requestsPerSecond, () => metrics.ingestRejected.inc({ reason: 'rate_limited' })));
 
   app.get('/metrics', metricsAuth, async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
@@ -70,6 +78,8 @@ export function createApp(exp: Exporter): express.Express {
   });
 
   app.get(`${API_PREFIX}/stream`, read, (req: Request, res: Response) => {
+    // HEAD gets the headers only: a stream it can never read would hold a client slot forever.
+    if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
     if (hub.full) {
       metrics.streamDisconnects.inc({ reason: 'limit' });
       res.setHeader('Retry-After', '5');
@@ -84,7 +94,17 @@ export function createApp(exp: Exporter): express.Express {
     hub.attach(res, parseStringParam('series', req.query.series), lastEventId);
   });
 
-  app.post(`${API_PREFIX}/ingest`, write, json, (req, res) => {
+  // Every refused ingest counts in runboard_ingest_rejected_total{reason}: a missing or wrong
+  // token and what the body parser refuses (too large, not JSON, bad encoding) too.
+  const ingestAuth: RequestHandler = (req, res, next) => {
+    write(req, res, next);
+    if (res.headersSent && res.statusCode === 401) metrics.ingestRejected.inc({ reason: 'unauthorized' });
+  };
+  const countBodyError: ErrorRequestHandler = (err, _req, _res, next) => {
+    metrics.ingestRejected.inc({ reason: bodyErrorCode(err) });
+    next(err);
+  };
+  app.post(`${API_PREFIX}/ingest`, ingestAuth, json, (req: Request, res: Response) => {
     let records;
     try {
       records = validateIngestBody(req.body, config.limits.batchRecords);
@@ -96,11 +116,13 @@ export function createApp(exp: Exporter): express.Express {
     const byKind = exp.ingest(records);
     const body: IngestResponse = { accepted: records.length, byKind };
     res.status(202).json(body);
-  });
+  }, countBodyError);
 
   app.use(API_PREFIX, commandRoutes({ commands: exp.commands, ledger: exp.ledger, auth: write, json, retryMs: config.stream.retryMs }));
 
   app.use(API_PREFIX, (req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
+  // Outside the API too: JSON, not express's HTML page.
+  app.use((req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path.slice(0, 200)}`));
   app.use(errorHandler((err) => exp.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`)));
   return app;
 }

@@ -17,7 +17,7 @@ import {
   type RunOutputEvent,
   type RunsPage,
 } from '../protocol';
-import type { Ledger } from '../store/ledger';
+import { TemplateConflictError, type Ledger } from '../store/ledger';
 import { badRequest, HttpError, sendError } from './errors';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
 
@@ -86,6 +86,11 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
       if (!/^\d+$/.test(String(rawLast))) throw badRequest('Last-Event-ID', 'must be a line number');
       after = Number(rawLast);
     }
+    if (req.method === 'HEAD') {
+      // Headers only: a live run's stream would otherwise stay open, unread, until the run ends.
+      if (!commands.get(String(req.params.id))) throw new HttpError(404, 'not_found', `no run "${req.params.id}"`);
+      return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
+    }
     const pending: RunOutputEvent[] = [];
     let ready = false;
     const send = (e: RunOutputEvent) => {
@@ -130,7 +135,12 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
       throw mapError(err);
     }
     const existing = id !== undefined ? ledger.getTemplate(id) : undefined;
-    const t = ledger.putTemplate({ id, command: spec.id, name: body.name, parameters });
+    let t;
+    try {
+      t = ledger.putTemplate({ id, command: spec.id, name: body.name, parameters });
+    } catch (err) {
+      throw mapError(err);
+    }
     res.status(existing || id === undefined ? 200 : 201).json(t);
   };
   r.put('/templates/:id', json, (req, res) => putTemplate(String(req.params.id))(req, res));
@@ -195,6 +205,8 @@ function mapError(err: unknown): unknown {
   if (err instanceof NotFoundError) return new HttpError(404, 'not_found', err.message);
   if (err instanceof ConflictError) return new HttpError(409, 'conflict', err.message);
   if (err instanceof QueueFullError) return new HttpError(429, 'queue_full', err.message);
+  // PUT /templates/:id giving a template the command + name another one has.
+  if (err instanceof TemplateConflictError) return new HttpError(409, 'conflict', err.message, 'name');
   return err;
 }
 

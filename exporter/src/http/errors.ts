@@ -22,6 +22,25 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json(body);
 }
 
+/** The error code a body-parser failure is answered with (see errorHandler). */
+export function bodyErrorCode(err: unknown): string {
+  switch ((err as { type?: string }).type) {
+    case 'entity.too.large':
+      return 'body_too_large';
+    case 'entity.parse.failed':
+      return 'invalid_json';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'unsupported_encoding';
+    case 'request.aborted':
+      return 'request_aborted';
+    case 'request.size.invalid':
+      return 'invalid_length';
+    default:
+      return 'bad_request';
+  }
+}
+
 /** Maps body-parser and route errors to JSON; anything unexpected is a logged 500, never a crash. */
 export function errorHandler(onUnexpected: (err: unknown) => void) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {

@@ -15,6 +15,8 @@ export function createMetrics(labelValues: number) {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 
   const r = [registry];
+  /** Records accepted since runboard_ingest_records_total was last read, by kind. */
+  const ingested: Record<string, number> = {};
   const labelOverflow = new Counter({
     name: 'runboard_label_overflow_total',
     help: 'Label values folded into "other" because the label reached its limit of distinct values.',
@@ -65,7 +67,22 @@ export function createMetrics(labelValues: number) {
     streamClients: new Gauge({ name: 'runboard_stream_clients', help: 'Connected SSE stream clients.', registers: r }),
     streamDisconnects: new Counter({ name: 'runboard_stream_disconnects_total', help: 'SSE stream disconnects by reason (client, slow, shutdown, limit).', labelNames: ['reason'] as const, registers: r }),
     ingestRejected: new Counter({ name: 'runboard_ingest_rejected_total', help: 'Ingest requests or records rejected, by reason.', labelNames: ['reason'] as const, registers: r }),
-    ingestRecords: new Counter({ name: 'runboard_ingest_records_total', help: 'Records accepted through ingest and the SDK, by kind.', labelNames: ['kind'] as const, registers: r }),
+    ingestRecords: new Counter({
+      name: 'runboard_ingest_records_total',
+      help: 'Records accepted through ingest and the SDK, by kind.',
+      labelNames: ['kind'] as const,
+      registers: r,
+      // Counted in plain numbers on the record path (countIngested) and added when read.
+      collect() {
+        for (const kind of Object.keys(ingested)) {
+          const n = ingested[kind];
+          if (n > 0) {
+            ingested[kind] = 0;
+            this.inc({ kind }, n);
+          }
+        }
+      },
+    }),
     collectDuration: new Gauge({ name: 'runboard_collect_duration_seconds', help: 'Duration of the last run of each collector.', labelNames: ['collector'] as const, registers: r }),
     collectSuccess: new Gauge({ name: 'runboard_collect_success', help: 'Whether the last run of each collector succeeded (1) or failed (0).', labelNames: ['collector'] as const, registers: r }),
   };
@@ -75,9 +92,16 @@ export function createMetrics(labelValues: number) {
     eventType: guard('runboard_events_total', 'type'),
     provider: guard('runboard_llm_requests_total', 'provider'),
     model: guard('runboard_llm_requests_total', 'model'),
+    // Two guarded labels still make labelValues² pairs (40,000 series sets by default): the
+    // pairs are bounded too, a new pair past the limit folds its model into "other".
+    providerModel: guard('runboard_llm_requests_total', 'provider,model'),
     networkInterface: guard('runboard_system_network_receive_bytes_total', 'interface'),
   };
-  return { ...m, guards };
+  /** Counts accepted records (a labelled counter inc per record would cost more than the record). */
+  const countIngested = (kind: string, n = 1) => {
+    ingested[kind] = (ingested[kind] ?? 0) + n;
+  };
+  return { ...m, guards, countIngested };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

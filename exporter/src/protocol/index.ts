@@ -23,7 +23,7 @@ const labelValue = z
 const seconds = z.number().finite().nonnegative().max(86_400 * 365, 'must be at most one year in seconds');
 const count = z.number().int('must be an integer').nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** Optional record time in ms since the epoch; defaults to the time the exporter received it. */
-const timestamp = z.number().int().positive().optional();
+const timestamp = z.number().int().positive().max(8.64e15, 'must be a date (ms since the epoch) before the year 275760').optional();
 
 export const actionRecordSchema = z.strictObject({
   kind: z.literal('action'),

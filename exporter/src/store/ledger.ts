@@ -270,6 +270,12 @@ function toTemplate(r: TemplateRow): Template {
   };
 }
 
+/** ISO 8601 of an hour or day start; a time outside Date's range (a ledger written before `t` was bounded) stays a number. */
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}
+
 function toCostRow(r: AggRow, key: string): CostRow {
   return {
     key,
@@ -639,7 +645,7 @@ export class Ledger {
     if (groupBy === 'hour' || groupBy === 'day') {
       rows = groups
         .sort((a, b) => Number(a.key) - Number(b.key))
-        .map((g) => toCostRow(g, new Date(Number(g.key)).toISOString()));
+        .map((g) => toCostRow(g, isoTime(Number(g.key))));
     } else {
       rows = groups
         .map((g) => toCostRow(g, String(g.key)))

@@ -31,6 +31,8 @@ export interface Tick {
 
 export class LiveStore {
   private readonly slots = new Map<string, SeriesSlot>();
+  /** Slots by labels object, then name (see set()). */
+  private readonly byLabels = new WeakMap<object, Map<string, SeriesSlot>>();
   private readonly times: Float64Array;
   private readonly seqs: Float64Array;
   /** Sequence of the next tick. Starts at the start time in ms so ids keep rising across restarts. */
@@ -50,10 +52,34 @@ export class LiveStore {
     this.nextSeq = startSeq;
   }
 
-  /** Set a series' value for the tick being built; creates the series on first use. */
+  /**
+   * Set a series' value for the tick being built; creates the series on first use. Collectors
+   * that pass the same labels object every tick (never mutated) skip building the series id:
+   * slots are cached by labels object and name, so a tick of hundreds of series costs lookups.
+   */
   set(spec: SeriesSpec, value: number): void {
-    const id = seriesId(spec.name, spec.labels);
+    const labels = spec.labels;
+    let cached: Map<string, SeriesSlot> | undefined;
+    if (labels === undefined) {
+      const slot = this.slots.get(spec.name);
+      if (slot) {
+        slot.pending = value;
+        return;
+      }
+    } else {
+      cached = this.byLabels.get(labels);
+      const slot = cached?.get(spec.name);
+      if (slot) {
+        slot.pending = value;
+        return;
+      }
+    }
+    const id = seriesId(spec.name, labels);
     let slot = this.slots.get(id);
+    if (slot && labels !== undefined) {
+      if (!cached) this.byLabels.set(labels, (cached = new Map()));
+      cached.set(spec.name, slot);
+    }
     if (!slot) {
       if (this.slots.size >= this.maxSeries) {
         this.dropped++;
@@ -108,13 +134,13 @@ export class LiveStore {
     return this.slots.has(id);
   }
 
-  /** Ticks with sequence > `afterSeq` still in the ring, oldest first. */
-  ticksAfter(afterSeq: number): Tick[] {
+  /** Ticks with sequence > `afterSeq` still in the ring, oldest first; at most `limit` of them. */
+  ticksAfter(afterSeq: number, limit = Infinity): Tick[] {
     const out: Tick[] = [];
     if (this.count === 0) return out;
     const last = this.nextSeq - 1;
     const first = Math.max(last - this.count + 1, Math.floor(afterSeq) + 1);
-    for (let seq = first; seq <= last; seq++) out.push(this.tickAt(seq));
+    for (let seq = first; seq <= last && out.length < limit; seq++) out.push(this.tickAt(seq));
     return out;
   }
 

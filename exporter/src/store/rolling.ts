@@ -34,6 +34,12 @@ export interface RollingSnapshot {
   spanSeconds: number;
 }
 
+/**
+ * The merged histogram of a snapshot, reused: snapshot() runs for every window on every tick and
+ * only reads it before returning, so one buffer serves them all instead of 1 KB of garbage each.
+ */
+const scratch = new Float64Array(HIST_BUCKETS);
+
 export function histogramIndex(v: number): number {
   if (!(v > HIST_MIN)) return 0;
   return Math.min(HIST_BUCKETS - 1, 1 + Math.floor(Math.log(v / HIST_MIN) / LOG_STEP));
@@ -90,7 +96,7 @@ export class RollingWindow {
     let sum = 0;
     const amounts = new Array<number>(this.amountCount).fill(0);
     let valued = 0;
-    const merged = new Float64Array(HIST_BUCKETS);
+    const merged = scratch.fill(0);
     for (const s of this.slices) {
       // A slice counts when it overlaps the window; slices are small (window/12) so the edge
       // error is at most one slice.

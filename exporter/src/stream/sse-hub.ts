@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Metrics } from '../metrics/registry';
 import { STREAM_EVENT_SAMPLE } from '../protocol';
 import { splitSeriesList } from '../protocol/series';
-import { toSample, type LiveStore, type Tick } from '../store/live-store';
+import type { LiveStore, Tick } from '../store/live-store';
 
 export type DisconnectReason = 'client' | 'slow' | 'shutdown';
 
@@ -36,7 +36,30 @@ export function parseSeriesFilter(raw: string | undefined): { key: string; match
 }
 
 export function formatSample(tick: Tick, filter?: (id: string) => boolean): string {
-  return `id: ${tick.seq}\nevent: ${STREAM_EVENT_SAMPLE}\ndata: ${JSON.stringify(toSample(tick, filter))}\n\n`;
+  return `id: ${tick.seq}\nevent: ${STREAM_EVENT_SAMPLE}\ndata: ${sampleJson(tick, filter)}\n\n`;
+}
+
+/** Series ids as JSON strings, quoted once (ids come from the live store, which bounds them). */
+const quotedIds = new Map<string, string>();
+
+const jsonNumber = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
+
+/**
+ * `JSON.stringify(toSample(tick, filter))`, written out directly: no object of hundreds of keys
+ * to build and walk on every tick.
+ */
+export function sampleJson(tick: Tick, filter?: (id: string) => boolean): string {
+  let out = `{"t":${jsonNumber(tick.t)},"values":{`;
+  let first = true;
+  for (let i = 0; i < tick.ids.length; i++) {
+    const id = tick.ids[i];
+    if (filter && !filter(id)) continue;
+    let q = quotedIds.get(id);
+    if (q === undefined) quotedIds.set(id, (q = JSON.stringify(id)));
+    out += `${first ? '' : ','}${q}:${jsonNumber(tick.values[i])}`;
+    first = false;
+  }
+  return `${out}}}`;
 }
 
 export class SseHub {
@@ -77,22 +100,40 @@ export class SseHub {
     res.socket?.setNoDelay(true);
     res.write(`retry: ${this.opts.retryMs}\n\n`);
     const client: Client = { res, filterKey: key, filter: match };
-    if (lastEventId !== undefined) {
-      for (const tick of this.store.ticksAfter(lastEventId)) res.write(formatSample(tick, match));
+    if (lastEventId !== undefined && !this.replay(res, lastEventId, match)) {
+      // The replay alone passed the buffer bound: dropped like any slow client; it resumes
+      // from the last id it got (the whole store at once would be megabytes per client).
+      this.metrics.streamDisconnects.inc({ reason: 'slow' });
+      res.destroy();
+      return;
     }
     this.clients.add(client);
     this.metrics.streamClients.set(this.clients.size);
     res.on('close', () => this.remove(client, 'client'));
   }
 
+  /** Writes the ticks after `after`, a few at a time, while the unsent bytes stay under the bound. */
+  private replay(res: ServerResponse, after: number, filter: ((id: string) => boolean) | undefined): boolean {
+    let last = after;
+    for (let batch = this.store.ticksAfter(last, 16); batch.length > 0; batch = this.store.ticksAfter(last, 16)) {
+      for (const tick of batch) {
+        if (res.writableLength > this.opts.maxBufferBytes) return false;
+        res.write(formatSample(tick, filter));
+        last = tick.seq;
+      }
+    }
+    return true;
+  }
+
   /** Sends one tick to every client; each distinct filter is serialised once. */
   broadcast(tick: Tick): void {
     if (this.clients.size === 0) return;
-    const frames = new Map<string, string>();
+    // Encoded once per filter, not once per client.
+    const frames = new Map<string, Buffer>();
     for (const client of this.clients) {
       let frame = frames.get(client.filterKey);
       if (frame === undefined) {
-        frame = formatSample(tick, client.filter);
+        frame = Buffer.from(formatSample(tick, client.filter));
         frames.set(client.filterKey, frame);
       }
       this.send(client, frame);
@@ -111,10 +152,11 @@ export class SseHub {
   }
 
   private write(frame: string): void {
-    for (const client of this.clients) this.send(client, frame);
+    const buf = Buffer.from(frame);
+    for (const client of this.clients) this.send(client, buf);
   }
 
-  private send(client: Client, frame: string): void {
+  private send(client: Client, frame: Buffer): void {
     const res = client.res;
     // Bytes still queued from earlier frames: a reader that keeps up has none by the next tick.
     if (res.writableLength > this.opts.maxBufferBytes) {
