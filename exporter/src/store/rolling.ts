@@ -55,6 +55,9 @@ export class RollingWindow {
   private readonly sliceMs: number;
   /** When observations could first have arrived (exporter start): rates divide by the time since. */
   private since: number;
+  /** Bumped by every observe(): a snapshot is reused while neither it nor the window's slices change. */
+  private version = 0;
+  private cached: { version: number; lo: number; hi: number; snap: RollingSnapshot } | undefined;
 
   constructor(
     readonly windowMs: number,
@@ -68,6 +71,7 @@ export class RollingWindow {
 
   /** Record one observation. `value` NaN = counted without a duration. */
   observe(t: number, value: number, failed = false, amounts?: readonly number[]): void {
+    this.version++;
     if (t < this.since) this.since = t;
     const start = t - (t % this.sliceMs);
     const slice = this.slices[Math.floor(start / this.sliceMs) % SLICES];
@@ -90,6 +94,20 @@ export class RollingWindow {
   }
 
   snapshot(now: number): RollingSnapshot {
+    const spanSeconds = Math.max(Math.min(this.windowMs, now - this.since), this.sliceMs) / 1000;
+    // The slices a snapshot sums are those starting in [lo, hi] slice widths (see the loop
+    // below): with no observation since and the same bounds, the sums are the same. Most keys
+    // are quiet most ticks, and every tick snapshots every key.
+    const lo = Math.floor((now - this.windowMs) / this.sliceMs);
+    const hi = Math.floor(now / this.sliceMs);
+    const c = this.cached;
+    if (c && c.version === this.version && c.lo === lo && c.hi === hi) return { ...c.snap, amounts: c.snap.amounts.slice(), spanSeconds };
+    const snap = this.compute(now, spanSeconds);
+    this.cached = { version: this.version, lo, hi, snap };
+    return { ...snap, amounts: snap.amounts.slice() };
+  }
+
+  private compute(now: number, spanSeconds: number): RollingSnapshot {
     const oldest = now - this.windowMs;
     let count = 0;
     let failures = 0;
@@ -118,7 +136,7 @@ export class RollingWindow {
       mean: valued > 0 ? sum / valued : NaN,
       p95: valued > 0 ? quantile(merged, valued, 0.95) : NaN,
       amounts,
-      spanSeconds: Math.max(Math.min(this.windowMs, now - this.since), this.sliceMs) / 1000,
+      spanSeconds,
     };
   }
 }
