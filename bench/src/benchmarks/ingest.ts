@@ -29,7 +29,7 @@ export async function ingest(ctx: Context): Promise<BenchResult> {
   const trials = ctx.quick ? 2 : 3;
   const seconds = ctx.quick ? 3 : 8;
   const body = JSON.stringify({ records: ingestBatch(BATCH) });
-  const nodeArgs = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, '--cpu-prof-name=ingest-${pid}.cpuprofile'] : [];
+  const nodeArgs = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, '--cpu-prof-name=ingest.cpuprofile'] : [];
   const exp = await startExporter({ nodeArgs });
   const load = startWorker('ingest-load');
   const perTrial: Array<LoadResult & { recordsPerSecond: number; exporterCores: number; loadCores: number }> = [];

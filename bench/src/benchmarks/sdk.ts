@@ -13,7 +13,7 @@ type WorkerResult = Record<'mix' | 'action' | 'llm', { runboardNs: number[]; raw
 export async function sdk(ctx: Context): Promise<BenchResult> {
   const started = performance.now();
   const settings = ctx.quick ? { trials: 9, perTrial: 20_000, warmupRounds: 3 } : { trials: 21, perTrial: 50_000, warmupRounds: 5 };
-  const execArgv = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, '--cpu-prof-name=sdk-${pid}.cpuprofile'] : [];
+  const execArgv = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, '--cpu-prof-name=sdk-worker.cpuprofile'] : [];
   const worker = startWorker('sdk', { execArgv });
   let res: WorkerResult;
   try {

@@ -20,6 +20,8 @@ export interface MachineFacts {
   chromium: string | null;
   gitCommit: string | null;
   gitDirty: boolean | null;
+  /** Soft limit of open files (ulimit -n) the benchmarks ran with. */
+  openFilesLimit: string | null;
 }
 
 function tryExec(cmd: string, args: string[]): string | null {
@@ -71,5 +73,6 @@ export function machineFacts(): MachineFacts {
     chromium: tryExec('/usr/bin/chromium', ['--version']),
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
+    openFilesLimit: tryExec('sh', ['-c', 'ulimit -Sn']),
   };
 }
