@@ -242,3 +242,85 @@ export function markerDir(): string {
 }
 
 export { tmpDir };
+
+/**
+ * The exporter's JS heap in use after a full garbage collection, through the V8 inspector
+ * (start it with `env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' }`): a leak test that does not
+ * depend on when V8 chooses to collect. A tiny WebSocket client, so no extra dependency.
+ */
+export async function heapAfterGc(exp: RunningExporter): Promise<number> {
+  const m = /Debugger listening on (ws:\/\/\S+)/.exec(exp.stderr());
+  if (!m) throw new Error('the exporter was not started with --inspect');
+  const u = new URL(m[1]);
+  const socket = net.connect(Number(u.port), u.hostname);
+  socket.on('error', () => undefined);
+  let buf = Buffer.alloc(0);
+  let upgraded = false;
+  let onUpgrade = () => undefined as void;
+  const upgrade = new Promise<void>((resolve) => (onUpgrade = resolve));
+  const waiting = new Map<number, (r: unknown) => void>();
+  socket.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    if (!upgraded) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      upgraded = true;
+      buf = buf.subarray(end + 4);
+      onUpgrade();
+    }
+    // Unmasked server frames; CDP answers are single text frames.
+    for (;;) {
+      if (buf.length < 2) return;
+      let len = buf[1] & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (buf.length < 4) return;
+        len = buf.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (buf.length < 10) return;
+        len = Number(buf.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (buf.length < at + len) return;
+      const payload = buf.subarray(at, at + len).toString('utf8');
+      buf = buf.subarray(at + len);
+      try {
+        const msg = JSON.parse(payload) as { id?: number; result?: unknown };
+        if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
+      } catch {
+        // not for us
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.from('runboard-harden!').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  // Frames only once the server has switched protocols (it may drop earlier ones).
+  await Promise.race([upgrade, sleep(10000)]);
+  if (!upgraded) throw new Error('inspector: no WebSocket upgrade');
+  let next = 1;
+  const call = (method: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = next++;
+      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method} (upgraded ${upgraded}, ${buf.length} bytes pending: ${JSON.stringify(buf.subarray(0, 200).toString('latin1'))})`)), 30000);
+      waiting.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      const payload = Buffer.from(JSON.stringify({ id, method }));
+      const mask = Buffer.from([1, 2, 3, 4]);
+      const head = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+      socket.write(Buffer.concat([head, mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]));
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
+    return usage.usedSize;
+  } finally {
+    socket.destroy();
+  }
+}

@@ -23,6 +23,8 @@ interface Client {
   res: ServerResponse;
   filterKey: string;
   filter: ((id: string) => boolean) | undefined;
+  /** While a replay waits for 'drain': the ticks broadcast meanwhile. */
+  waitedTicks?: number;
 }
 
 /** `series=` accepts exact ids and `prefix*` patterns, comma-separated. */
@@ -64,6 +66,8 @@ export function sampleJson(tick: Tick, filter?: (id: string) => boolean): string
 
 export class SseHub {
   private readonly clients = new Set<Client>();
+  /** Clients still being sent what they missed (Last-Event-ID); they count towards the limit. */
+  private readonly replaying = new Set<Client>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
@@ -77,11 +81,11 @@ export class SseHub {
   }
 
   get size(): number {
-    return this.clients.size;
+    return this.clients.size + this.replaying.size;
   }
 
   get full(): boolean {
-    return this.clients.size >= this.opts.maxClients;
+    return this.size >= this.opts.maxClients;
   }
 
   /**
@@ -100,33 +104,52 @@ export class SseHub {
     res.socket?.setNoDelay(true);
     res.write(`retry: ${this.opts.retryMs}\n\n`);
     const client: Client = { res, filterKey: key, filter: match };
-    if (lastEventId !== undefined && !this.replay(res, lastEventId, match)) {
-      // The replay alone passed the buffer bound: dropped like any slow client; it resumes
-      // from the last id it got (the whole store at once would be megabytes per client).
-      this.metrics.streamDisconnects.inc({ reason: 'slow' });
-      res.destroy();
-      return;
-    }
-    this.clients.add(client);
-    this.metrics.streamClients.set(this.clients.size);
     res.on('close', () => this.remove(client, 'client'));
+    if (lastEventId === undefined) {
+      this.clients.add(client);
+    } else {
+      this.replaying.add(client);
+      this.replay(client, lastEventId);
+    }
+    this.metrics.streamClients.set(this.size);
   }
 
-  /** Writes the ticks after `after`, a few at a time, while the unsent bytes stay under the bound. */
-  private replay(res: ServerResponse, after: number, filter: ((id: string) => boolean) | undefined): boolean {
+  /**
+   * Sends the ticks after `after` a few at a time, waiting for 'drain' whenever the unsent bytes
+   * pass the bound: a replay of the whole live store (megabytes) is never buffered at once. Ticks
+   * committed meanwhile are part of the replay; once caught up, the client gets the broadcasts.
+   * One that does not drain for a whole tick is dropped as slow (see broadcast) and may resume.
+   */
+  private replay(client: Client, after: number): void {
     let last = after;
-    for (let batch = this.store.ticksAfter(last, 16); batch.length > 0; batch = this.store.ticksAfter(last, 16)) {
-      for (const tick of batch) {
-        if (res.writableLength > this.opts.maxBufferBytes) return false;
-        res.write(formatSample(tick, filter));
-        last = tick.seq;
+    const pump = (): void => {
+      client.waitedTicks = undefined;
+      if (!this.replaying.has(client)) return;
+      for (let batch = this.store.ticksAfter(last, 16); batch.length > 0; batch = this.store.ticksAfter(last, 16)) {
+        for (const tick of batch) {
+          client.res.write(formatSample(tick, client.filter));
+          last = tick.seq;
+          if (client.res.writableLength > this.opts.maxBufferBytes) {
+            client.waitedTicks = 0;
+            client.res.once('drain', pump);
+            return;
+          }
+        }
       }
-    }
-    return true;
+      this.replaying.delete(client);
+      this.clients.add(client);
+    };
+    pump();
   }
 
   /** Sends one tick to every client; each distinct filter is serialised once. */
   broadcast(tick: Tick): void {
+    for (const client of this.replaying) {
+      if (client.waitedTicks !== undefined && ++client.waitedTicks > 1) {
+        this.remove(client, 'slow');
+        client.res.destroy();
+      }
+    }
     if (this.clients.size === 0) return;
     // Encoded once per filter, not once per client.
     const frames = new Map<string, Buffer>();
@@ -145,7 +168,7 @@ export class SseHub {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const client of [...this.clients]) {
+    for (const client of [...this.clients, ...this.replaying]) {
       this.remove(client, 'shutdown');
       client.res.end();
     }
@@ -168,8 +191,8 @@ export class SseHub {
   }
 
   private remove(client: Client, reason: DisconnectReason): void {
-    if (!this.clients.delete(client)) return;
+    if (!this.clients.delete(client) && !this.replaying.delete(client)) return;
     this.metrics.streamDisconnects.inc({ reason });
-    this.metrics.streamClients.set(this.clients.size);
+    this.metrics.streamClients.set(this.size);
   }
 }
