@@ -17,7 +17,7 @@ import { checkCommandSpec } from './commands/parameters';
 import { CommandService } from './commands/service';
 import { Ledger, type CostRecordInput } from './store/ledger';
 import path from 'node:path';
-import { createApp } from './http/app';
+import { createRequestListener } from './http/app';
 import { consoleLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics/registry';
 import { actionRecordSchema, eventRecordSchema, ingestRecordSchema, llmRecordSchema, stateRecordSchema, type ActionRecord, type CollectorStatus, type EventRecord, type IngestRecord, type IngestResponse, type LlmRecord, type RecordKind, type StateRecord } from './protocol';
@@ -306,9 +306,8 @@ export class Exporter implements Recorder {
   }
 
   private listen(): Promise<void> {
-    const app = createApp(this);
     // The app itself refuses an HTTP/1.1 request without Host (RFC 9112), with a JSON body.
-    const server = http.createServer({ requireHostHeader: false }, app);
+    const server = http.createServer({ requireHostHeader: false }, createRequestListener(this));
     // Slow-loris bound: a client has 30 s to send its headers and body.
     server.headersTimeout = 30_000;
     server.requestTimeout = 30_000;

@@ -73,6 +73,30 @@ describe('stream', () => {
     expect((await readJson(res)).error.field).toBe('Last-Event-ID');
   });
 
+  // The canonical path skips Express (stream-route.ts); other spellings Express matches go
+  // through it. Both must answer the same way.
+  it.each(['/api/v1/stream', '/API/v1/stream/'])('answers %s the same way: auth, bad input, SSE headers', async (p) => {
+    const noToken = await fetch(`${exp.url}${p}`);
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('www-authenticate')).toBe('Bearer realm="runboard"');
+    expect(noToken.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect((await readJson(noToken)).error).toEqual({ code: 'unauthorized', message: 'missing API token: send "Authorization: Bearer <token>"' });
+    const wrong = await fetch(`${exp.url}${p}`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } });
+    expect((await readJson(wrong)).error.message).toBe('invalid API token');
+    const badId = await fetch(`${exp.url}${p}?lastEventId=x1`, { headers: auth(exp.token) });
+    expect(badId.status).toBe(400);
+    expect((await readJson(badId)).error).toEqual({ code: 'invalid_request', message: 'Last-Event-ID: must be a sequence number', field: 'Last-Event-ID' });
+    const head = await fetch(`${exp.url}${p}`, { method: 'HEAD', headers: auth(exp.token) });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const c = await connectSse(`${exp.url}${p}?series=system_load1&series=system_mem*`, auth(exp.token));
+    expect(c.status).toBe(200);
+    expect(c.headers.get('cache-control')).toBe('no-cache, no-transform');
+    const [e] = await c.waitFor(1);
+    c.close();
+    for (const k of Object.keys(JSON.parse(e.data).values)) expect(k === 'system_load1' || k.startsWith('system_mem')).toBe(true);
+  });
+
   it('sends heartbeat comments', async () => {
     const c = await connectSse(`${exp.url}/api/v1/stream?series=none`, auth(exp.token));
     await new Promise((r) => setTimeout(r, 1300));

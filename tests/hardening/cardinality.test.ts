@@ -3,10 +3,12 @@
  * distinct models. Every label keeps at most limits.labelValues values (the rest fold into
  * "other" and count in runboard_label_overflow_total), provider × model pairs are bounded too,
  * the live store stays within limits.liveSeries, /metrics stays small and quick, RSS stays
- * bounded, and every LLM record still reaches the ledger (costs are not folded).
+ * bounded, what the exporter keeps (its JS heap after a full garbage collection, forced through
+ * the V8 inspector) does not grow with the number of distinct values, and every LLM record still
+ * reaches the ledger (costs are not folded).
  */
 import type { RunningExporter } from '../helpers/exporter-process';
-import { FULL, labelValues, mb, metricsText, metricValue, report, request, rssOf, scale, sleep, startWith, watchHealth } from './harness';
+import { FULL, heapAfterGc, labelValues, mb, metricsText, metricValue, report, request, rssOf, scale, sleep, startWith, watchHealth } from './harness';
 
 const N = scale('CARDINALITY', 50_000, 1_000_000);
 const BATCH = 5_000; // ~500 KB bodies, under limits.bodyBytes
@@ -25,11 +27,12 @@ async function seriesCount(exp: RunningExporter): Promise<{ total: number; withA
 const ticks = () => sleep(2200);
 
 it(`keeps ${N} distinct action names and models within limits.labelValues, with RSS bounded`, async () => {
-  const exp = await startWith({ ledger: { maxCostRecords: 2_000_000 } });
+  const exp = await startWith({ ledger: { maxCostRecords: 2_000_000 } }, { env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' } });
   const figures: Record<string, unknown> = { distinctValues: N };
   const health = watchHealth(exp, 500, 5000);
   try {
     await ticks();
+    const heapBefore = await heapAfterGc(exp);
     const rssBefore = rssOf(exp.child.pid);
     let rssPeak = rssBefore;
     const t0 = Date.now();
@@ -55,6 +58,7 @@ it(`keeps ${N} distinct action names and models within limits.labelValues, with 
     const costs = JSON.parse((await request(exp.url, 'GET', '/api/v1/costs?groupBy=provider&from=now-1h', { headers: { Authorization: `Bearer ${exp.token}` }, timeoutMs: 60000 })).text) as { rows: Array<{ key: string; requests: number }> };
     await sleep(1000);
     const rssAfter = rssOf(exp.child.pid);
+    const heapAfter = await heapAfterGc(exp);
     Object.assign(figures, {
       actionLabelValues: actions.size,
       modelLabelValues: models.size,
@@ -65,6 +69,7 @@ it(`keeps ${N} distinct action names and models within limits.labelValues, with 
       rssBeforeMb: mb(rssBefore),
       rssPeakMb: mb(rssPeak),
       rssAfterMb: mb(rssAfter),
+      heapAfterGcMb: { before: mb(heapBefore), after: mb(heapAfter) },
     });
 
     expect(actions.size).toBe(201);
@@ -78,6 +83,9 @@ it(`keeps ${N} distinct action names and models within limits.labelValues, with 
     expect(costs.rows.find((r) => r.key === 'bomb')?.requests).toBe(N);
     expect(text.length).toBeLessThan(5 * 1024 * 1024);
     expect(rssPeak - rssBefore).toBeLessThan(200 * 1048576);
+    expect(rssAfter - rssBefore).toBeLessThan(200 * 1048576);
+    // What stays reachable: the capped label sets and series, not a trace of each distinct value.
+    expect(heapAfter - heapBefore).toBeLessThan(16 * 1048576);
   } finally {
     const h = await health.stop();
     figures.healthWorstMs = h.worstMs;

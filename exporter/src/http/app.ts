@@ -8,10 +8,27 @@ import { commandRoutes } from './command-routes';
 import { allowAll, requireToken, tokenChecker } from './auth';
 import { bodyErrorCode, errorHandler, sendError } from './errors';
 import { rateLimit } from './rate-limit';
+import { isStreamRequest, streamHandler } from './stream-route';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
 
+/**
+ * The HTTP server's request listener: stream connections on the canonical path go straight to
+ * the stream handler (see stream-route.ts for why), everything else to the Express app.
+ */
+export function createRequestListener(exp: Exporter): (req: IncomingMessage, res: ServerResponse) => void {
+  const stream = streamHandler({
+    hub: exp.hub,
+    checkToken: exp.config.auth.readPublic ? null : tokenChecker(exp.token),
+    maxClients: exp.config.limits.streamClients,
+    onRefusedForLimit: () => exp.metrics.streamDisconnects.inc({ reason: 'limit' }),
+  });
+  const app = createApp(exp, stream);
+  return (req, res) => (isStreamRequest(req) ? stream(req, res) : app(req, res));
+}
+
 /** The express app: DESIGN §4's routes over one Exporter. */
-export function createApp(exp: Exporter): express.Express {
+export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler>): express.Express {
   const { config, metrics, store, hub } = exp;
   const app = express();
   app.disable('x-powered-by');
@@ -77,22 +94,8 @@ export function createApp(exp: Exporter): express.Express {
     res.json(store.history(ids, from, to, maxPoints));
   });
 
-  app.get(`${API_PREFIX}/stream`, read, (req: Request, res: Response) => {
-    // HEAD gets the headers only: a stream it can never read would hold a client slot forever.
-    if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
-    if (hub.full) {
-      metrics.streamDisconnects.inc({ reason: 'limit' });
-      res.setHeader('Retry-After', '5');
-      return sendError(res, 503, 'too_many_streams', `stream client limit of ${config.limits.streamClients} reached (limits.streamClients)`);
-    }
-    const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', req.query.lastEventId);
-    let lastEventId: number | undefined;
-    if (rawLast !== undefined && rawLast !== '') {
-      if (!/^\d+$/.test(String(rawLast))) return sendError(res, 400, 'invalid_request', 'Last-Event-ID: must be a sequence number', 'Last-Event-ID');
-      lastEventId = Number(rawLast);
-    }
-    hub.attach(res, parseStringParam('series', req.query.series), lastEventId);
-  });
+  // The canonical path never reaches Express (createRequestListener); this serves the others.
+  app.get(`${API_PREFIX}/stream`, (req, res) => stream(req, res, req.query as Record<string, unknown>));
 
   // Every refused ingest counts in runboard_ingest_rejected_total{reason}: a missing or wrong
   // token and what the body parser refuses (too large, not JSON, bad encoding) too.
