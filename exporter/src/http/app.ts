@@ -24,7 +24,17 @@ export function createRequestListener(exp: Exporter): (req: IncomingMessage, res
     onRefusedForLimit: () => exp.metrics.streamDisconnects.inc({ reason: 'limit' }),
   });
   const app = createApp(exp, stream);
-  return (req, res) => (isStreamRequest(req) ? stream(req, res) : app(req, res));
+  return (req, res) => {
+    if (!isStreamRequest(req)) return void app(req, res);
+    try {
+      stream(req, res);
+    } catch (err) {
+      // What Express's error handler does for its routes: a logged 500, never a crash.
+      exp.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`);
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+    }
+  };
 }
 
 /** The express app: DESIGN §4's routes over one Exporter. */
