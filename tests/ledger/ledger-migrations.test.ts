@@ -66,6 +66,26 @@ describe('Ledger migrations', () => {
     } finally {
       ledger.close();
     }
+
+    // v3 rebuilt cost_records with its CHECKs written as comparisons: rows and ids kept, the same
+    // rules still refuse what they refused.
+    const after = new Database(file);
+    try {
+      expect(after.prepare('SELECT id, t, model, cost_usd, priced, command FROM cost_records ORDER BY id').all()).toEqual([
+        { id: 1, t: 10 * hour + 5, model: 'gpt-4o', cost_usd: 0.5, priced: 'client', command: 'build' },
+        { id: 2, t: 10 * hour + 6, model: 'gpt-4o', cost_usd: 0.25, priced: 'table', command: null },
+        { id: 3, t: 11 * hour, model: 'mystery', cost_usd: null, priced: 'unpriced', command: null },
+      ]);
+      expect(after.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cost_records'`).pluck().all()).toEqual(['cost_records_t']);
+      const add = after.prepare(`INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, source) VALUES (1, 'p', 'm', 1, 1, ?, ?, 1, ?)`);
+      expect(() => add.run(0.1, 'bogus', 'ingest')).toThrow(/CHECK constraint failed/);
+      expect(() => add.run(0.1, 'client', 'shell')).toThrow(/CHECK constraint failed/);
+      expect(() => add.run(0.1, 'unpriced', 'ingest')).toThrow(/CHECK constraint failed/);
+      expect(() => add.run(null, 'table', 'ingest')).toThrow(/CHECK constraint failed/);
+      expect(add.run(null, 'unpriced', 'sdk').changes).toBe(1);
+    } finally {
+      after.close();
+    }
   });
 
   it('refuses a ledger written by a newer Runboard and leaves it untouched', () => {

@@ -125,6 +125,39 @@ export const migrations: Migration[] = [
         FROM cost_records GROUP BY 1, 2, 3, 4;
     `,
   },
+  {
+    version: 3,
+    description: 'cost_records CHECKs as comparisons (same rules, ~0.7 µs less per insert)',
+    // SQLite evaluates `x IN ('a', 'b', 'c')` in a CHECK through a lookup it sets up for each
+    // row: the two IN lists cost ~0.35 µs each per inserted record, about a third of an insert
+    // (bench/README.md, SDK). The same rules as OR-ed comparisons cost nothing measurable.
+    // SQLite cannot alter a CHECK, so the table is rebuilt (its documented procedure: new table,
+    // copy, drop, rename, index); ids are kept, and the rollups do not change.
+    up: `
+      CREATE TABLE cost_records_v3 (
+        id                INTEGER PRIMARY KEY,
+        t                 INTEGER NOT NULL,             -- ms since the epoch
+        provider          TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        input_tokens      INTEGER NOT NULL,
+        output_tokens     INTEGER NOT NULL,
+        cost_usd          REAL,                         -- NULL when unpriced
+        priced            TEXT NOT NULL CHECK (priced = 'client' OR priced = 'table' OR priced = 'unpriced'),
+        duration_seconds  REAL,
+        success           INTEGER NOT NULL,             -- 0 / 1
+        run_id            TEXT,                         -- no foreign key: ingest may name any run
+        command           TEXT,
+        source            TEXT NOT NULL CHECK (source = 'ingest' OR source = 'sdk' OR source = 'command'),
+        CHECK ((priced = 'unpriced') = (cost_usd IS NULL))
+      );
+      INSERT INTO cost_records_v3 (id, t, provider, model, input_tokens, output_tokens, cost_usd, priced, duration_seconds, success, run_id, command, source)
+        SELECT id, t, provider, model, input_tokens, output_tokens, cost_usd, priced, duration_seconds, success, run_id, command, source
+        FROM cost_records;
+      DROP TABLE cost_records;
+      ALTER TABLE cost_records_v3 RENAME TO cost_records;
+      CREATE INDEX cost_records_t ON cost_records (t);
+    `,
+  },
 ];
 
 /** The schema version the code knows: the last migration's. */
