@@ -205,7 +205,9 @@ test('cards: live values from the exporter change in place, with units and thres
     // The threshold state in words and an icon, not only a colour; the card carries it too.
     const label = card.getByTestId('runboard-card-state');
     await expect(label, c.field).toHaveText(/^(Normal|Warning|Critical)$/);
-    expect(await card.getAttribute('data-state')).toBe((await label.textContent())!.toLowerCase());
+    // Read both in one evaluate: live values can cross a threshold between two separate reads.
+    const pair = await card.evaluate((el) => ({ attr: el.getAttribute('data-state'), word: el.querySelector('[data-testid="runboard-card-state"]')?.textContent ?? '' }));
+    expect(pair.attr, c.field).toBe(pair.word.toLowerCase());
   }
   // Each word has its icon, and the word follows the thresholds: for the cards whose text is a
   // plain number or percent, the shown value (read in the same render) is on the right step.
