@@ -3,11 +3,14 @@
  * stream clients, against Debian's prometheus-node-exporter scraped once a second, measured over
  * the same wall-clock window (both run at once, so both see the same machine). A second Runboard
  * exporter that is also scraped once a second (like node_exporter) runs alongside for the
- * like-for-like comparison. CPU = user+sys from /proc/<pid>/stat; RSS from /proc/<pid>/status.
+ * like-for-like comparison. Two reference processes run in the same window, idle and not
+ * scraped: `node` with a 1 Hz timer, and the smallest Express + prom-client exporter; they show the
+ * runtime's share of the figures. CPU = user+sys from /proc/<pid>/stat; RSS from /proc/<pid>/status.
  */
 import { startExporter, type RunningExporter } from '../lib/exporter';
 import { openStream, postJson, request } from '../lib/http';
 import { countSamples, nodeExporterAvailable, startNodeExporter, type RunningNodeExporter } from '../lib/node-exporter';
+import { startEmptyNode, startStockExporter, type RunningReference } from '../lib/reference';
 import { coreShare, readCpu, readMemory, type CpuReading } from '../lib/proc';
 import { row, type BenchResult, type Context } from '../lib/result';
 import { max, median, sleep } from '../lib/stats';
@@ -36,6 +39,7 @@ export async function collection(ctx: Context): Promise<BenchResult> {
   const seed = seriesSeed(ACTIONS, MODELS);
   const exporters: RunningExporter[] = [];
   let nodeExp: RunningNodeExporter | undefined;
+  const references: RunningReference[] = [];
   const streams: Array<{ close(): void; samples(): number }> = [];
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -45,6 +49,7 @@ export async function collection(ctx: Context): Promise<BenchResult> {
     exporters.push(a, b);
     if (nodeExporterAvailable()) nodeExp = await startNodeExporter();
     else ctx.log('prometheus-node-exporter is not installed (apt-get install -y prometheus-node-exporter): no baseline');
+    references.push(startEmptyNode(), await startStockExporter());
 
     for (const e of exporters) await postJson(`${e.url}/api/v1/ingest`, e.token, { records: seed });
     let liveSeries = 0;
@@ -78,6 +83,8 @@ export async function collection(ctx: Context): Promise<BenchResult> {
       { name: 'runboard+scrape', pid: b.pid, cpu: [], rss: [], anon: [], file: [] },
       ...(nodeExp ? [{ name: 'node_exporter', pid: nodeExp.pid, cpu: [], rss: [], anon: [], file: [] }] : []),
     ];
+    const refTargets: Target[] = references.map((r) => ({ name: r.name, pid: r.pid, cpu: [], rss: [], anon: [], file: [] }));
+    targets.push(...refTargets);
     const rssTimer = setInterval(
       () =>
         targets.forEach((t) => {
@@ -101,7 +108,9 @@ export async function collection(ctx: Context): Promise<BenchResult> {
     }
     const samplesPerClient = streams.map((s) => s.samples());
     const total = (t: Target) => coreShare(t.start!, t.last!) * 100;
-    const [rb, rbScrape, ne] = targets;
+    const [rb, rbScrape] = targets;
+    const ne = targets.find((t) => t.name === 'node_exporter');
+    const [emptyNode, stock] = refTargets;
     const cpuRb = median(rb.cpu);
     const cpuNe = ne ? median(ne.cpu) : null;
     const MB = 2 ** 20;
@@ -114,6 +123,10 @@ export async function collection(ctx: Context): Promise<BenchResult> {
       row({ benchmark: 'collection', figure: 'RSS (median of 1/s readings)', unit: 'MB', runboard: rssRb, baseline: rssNe, baselineName: 'node_exporter', goal: '≤ 60 MB', met: rssRb <= 60, note: `of which file-backed (the node binary and libraries): ${(median(rb.file) / MB).toFixed(1)} MB` }),
       row({ benchmark: 'collection', figure: 'RSS, peak', unit: 'MB', runboard: max(rb.rss) / MB, baseline: ne ? max(ne.rss) / MB : null, baselineName: 'node_exporter' }),
       row({ benchmark: 'collection', figure: 'RSS with /metrics also scraped 1/s (median)', unit: 'MB', runboard: median(rbScrape.rss) / MB, baseline: rssNe, baselineName: 'node_exporter' }),
+      // The runtime's floor: the same figures for processes that do nothing of Runboard's.
+      row({ benchmark: 'collection', figure: 'CPU against the stack floor', unit: '%', runboard: cpuRb, baseline: median(stock.cpu), baselineName: 'Express + prom-client, idle', note: 'reference, not a goal: the smallest exporter on the same stack' }),
+      row({ benchmark: 'collection', figure: 'RSS against the stack floor', unit: 'MB', runboard: rssRb, baseline: median(stock.rss) / MB, baselineName: 'Express + prom-client, idle', note: `reference, not a goal; its file-backed share: ${(median(stock.file) / MB).toFixed(1)} MB` }),
+      row({ benchmark: 'collection', figure: 'RSS against an empty Node process', unit: 'MB', runboard: rssRb, baseline: median(emptyNode.rss) / MB, baselineName: '`node` with a 1 Hz timer', note: `reference, not a goal; its file-backed share: ${(median(emptyNode.file) / MB).toFixed(1)} MB` }),
     ];
     return {
       name: 'collection',
@@ -140,6 +153,6 @@ export async function collection(ctx: Context): Promise<BenchResult> {
   } finally {
     timers.forEach((t) => clearInterval(t));
     streams.forEach((s) => s.close());
-    await Promise.all([...exporters.map((e) => e.stop()), nodeExp?.stop()]);
+    await Promise.all([...exporters.map((e) => e.stop()), nodeExp?.stop(), ...references.map((r) => r.stop())]);
   }
 }
