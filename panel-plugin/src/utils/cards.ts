@@ -147,13 +147,24 @@ export function verdictOf(direction: DeltaDirection, higherIs: HigherIs): DeltaV
   return (direction === 'up') === (higherIs === 'good') ? 'good' : 'bad';
 }
 
+/**
+ * The change in the field's unit. A change of a percentage is in percentage points ("pp"): shown
+ * as "%" next to the relative change in "%", "-3.45% (-3.4%)" reads as two ways of saying one thing.
+ */
 function formatMagnitude(field: Field, magnitude: number): string {
-  const format = getValueFormat(field.config.unit || 'none');
+  const unit = field.config.unit;
+  if (unit === 'percent' || unit === 'percentunit') {
+    const points = unit === 'percentunit' ? magnitude * 100 : magnitude;
+    const format = getValueFormat('none');
+    return `${formattedValueToString(format(points, field.config.decimals ?? undefined))} pp`;
+  }
+  const format = getValueFormat(unit || 'none');
   return formattedValueToString(format(magnitude, field.config.decimals ?? undefined));
 }
 
 function formatPercent(p: number): string {
-  return p >= 10 ? p.toFixed(0) : p.toFixed(1);
+  // Decided on the rounded figure: 9.9999 (float noise of 10) prints "10", not "10.0".
+  return Number(p.toFixed(1)) >= 10 ? p.toFixed(0) : p.toFixed(1);
 }
 
 function signed(change: number, text: string): string {

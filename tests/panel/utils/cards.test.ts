@@ -73,6 +73,12 @@ describe('delta against the lookback', () => {
     expect(card(falling, { custom: { higherIs: 'bad' } }).delta?.verdict).toBe('good');
   });
 
+  test('a change of a percentage is in percentage points, next to the relative change', () => {
+    // 40 % → 44 %: +4 percentage points, +10 % relative; not "+4% (+10%)".
+    expect(card([0.4, 0.41, 0.42, 0.43, 0.43, 0.44], { unit: 'percentunit', decimals: 1 }).delta).toMatchObject({ text: '+4.0 pp', percentText: '+10%' });
+    expect(card([80, 79, 78, 77, 76, 72], { unit: 'percent', decimals: 0 }).delta).toMatchObject({ direction: 'down', text: '-8 pp', percentText: '-10%' });
+  });
+
   test('1 minute and 15 minutes back', () => {
     expect(card(rising, {}, { lookbackSeconds: 60 }).delta?.text).toBe('+1');
     const m = card(rising, {}, { lookbackSeconds: 900 });
