@@ -148,8 +148,8 @@ export function verdictOf(direction: DeltaDirection, higherIs: HigherIs): DeltaV
 }
 
 /**
- * The change in the field's unit. A change of a percentage is in percentage points ("pp"): shown
- * as "%" next to the relative change in "%", "-3.45% (-3.4%)" reads as two ways of saying one thing.
+ * The change in the field's unit. A change of a percentage is in percentage points ("pp"): with
+ * "%" beside the relative change, "-3.45% (-3.4%)" reads like one figure said twice.
  */
 function formatMagnitude(field: Field, magnitude: number): string {
   const unit = field.config.unit;
