@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stopChild } from './child';
 import { CLI } from './paths';
 
 export interface RunningExporter {
@@ -75,19 +76,9 @@ export async function startExporter(opts: StartOptions = {}): Promise<RunningExp
     dataDir,
     child,
     stderr: () => err,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          fs.rmSync(dataDir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopChild(child, 10_000);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }

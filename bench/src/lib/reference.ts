@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { stopChild } from './child';
 import { BENCH } from './paths';
 
 export interface RunningReference {
@@ -15,22 +16,9 @@ export interface RunningReference {
   stop(): Promise<void>;
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-}
-
 export function startEmptyNode(): RunningReference {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  return { name: 'empty node', pid: child.pid!, child, stop: stopper(child) };
+  return { name: 'empty node', pid: child.pid!, child, stop: () => stopChild(child) };
 }
 
 export async function startStockExporter(): Promise<RunningReference> {
@@ -52,5 +40,5 @@ export async function startStockExporter(): Promise<RunningReference> {
       reject(new Error(`stock exporter exited with ${code}: ${err.slice(-500)}`));
     });
   });
-  return { name: 'express + prom-client', pid: child.pid!, child, stop: stopper(child) };
+  return { name: 'express + prom-client', pid: child.pid!, child, stop: () => stopChild(child) };
 }
