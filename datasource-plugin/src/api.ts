@@ -121,9 +121,12 @@ export class RunboardApi {
     return (await this.request<CommandsResponse>('GET', '/commands')).commands;
   }
 
-  /** Starts a run (202); the answer is the queued or running run. */
-  startRun(commandId: string, parameters: Record<string, ParameterValue> = {}, startedBy?: string): Promise<RunInfo> {
-    const body: StartRunRequest = startedBy === undefined ? { parameters } : { parameters, startedBy };
+  /**
+   * Starts a run (202); the answer is the queued or running run. No startedBy: the exporter takes
+   * the user from Grafana's data proxy (X-Grafana-User), never from the browser.
+   */
+  startRun(commandId: string, parameters: Record<string, ParameterValue> = {}): Promise<RunInfo> {
+    const body: StartRunRequest = { parameters };
     return this.request('POST', `/commands/${encodeURIComponent(commandId)}/runs`, { data: body });
   }
 

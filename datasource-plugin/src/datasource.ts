@@ -187,8 +187,8 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> {
     return this.api.listCommands();
   }
 
-  startRun(commandId: string, parameters: Record<string, ParameterValue> = {}, startedBy?: string): Promise<RunInfo> {
-    return this.api.startRun(commandId, parameters, startedBy);
+  startRun(commandId: string, parameters: Record<string, ParameterValue> = {}): Promise<RunInfo> {
+    return this.api.startRun(commandId, parameters);
   }
 
   streamRunOutput(runId: string, lastEventId?: string): Observable<RunOutputEvent> {

@@ -187,6 +187,15 @@ export function formatSeconds(s: number): string {
 }
 
 /**
+ * Plain text for an annotation's `text`, which Grafana renders as sanitised HTML: links and image
+ * beacons survive sanitising, so what the exporter sends (who started a run, errors) is escaped.
+ */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
  * Command runs as annotations: start to end, text with outcome, duration and exit code, tagged
  * [command, outcome]. No colour: Grafana paints a query's annotations in that annotation's
  * colour, so dashboards colour outcomes with one annotation query per outcome filter.
@@ -213,7 +222,7 @@ export function runsFrameToAnnotations(frame: DataFrame): AnnotationEvent[] {
       timeEnd: end !== undefined && end > time ? end : undefined,
       isRegion: end !== undefined && end > time,
       title: String(command[i]),
-      text,
+      text: escapeHtml(text),
       tags: [String(command[i]), state],
     });
   }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type YAML from 'yaml';
 import { z } from 'zod';
+import { patternProblem } from './commands/pattern';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -23,25 +24,26 @@ const paramName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a letter
 
 const paramBase = { help: z.string().default(''), title: z.string().optional() };
 
-/** Typed command parameters (DESIGN §5); values are validated against these before a run. */
+/**
+ * An admin's `pattern`, compiled by the linear-time RE2 engine (re2js) that checks values: a
+ * pattern it cannot compile (backreferences, lookaround) fails the start here, naming its key.
+ */
+const patternField = z.string().superRefine((p, ctx) => {
+  const problem = patternProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid pattern for the linear-time (RE2) engine: ${problem}` });
+});
+
+/** Typed command parameters (README "Parameter rules"); values are validated against these before a run. */
 export const parameterSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('string'),
     ...paramBase,
     default: z.string().optional(),
-    /** A JavaScript regular expression the whole value must match. */
-    pattern: z
-      .string()
-      .refine((p) => {
-        try {
-          new RegExp(p);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'is not a valid regular expression')
-      .optional(),
+    /** An RE2 regular expression the whole value must match. */
+    pattern: patternField.optional(),
     maxLength: z.number().int().positive().max(65536).default(256),
+    /** A value may begin with "-" (refused by default: a program could read it as an option). */
+    allowLeadingDash: z.boolean().default(false),
   }),
   z.strictObject({
     type: z.literal('enum'),
@@ -52,6 +54,7 @@ export const parameterSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('integer'),
     ...paramBase,
+    /** Unset means 0: a negative number is an option to most programs ("-5"). */
     min: z.number().int().optional(),
     max: z.number().int().optional(),
     default: z.number().int().optional(),
@@ -60,6 +63,14 @@ export const parameterSchema = z.discriminatedUnion('type', [
     type: z.literal('boolean'),
     ...paramBase,
     default: z.boolean().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('path'),
+    ...paramBase,
+    /** Absolute directory every value must resolve inside (symbolic links included); checked at start. */
+    root: z.string().refine((r) => path.isAbsolute(r), 'must be an absolute path'),
+    default: z.string().optional(),
+    maxLength: z.number().int().positive().max(4096).default(1024),
   }),
 ]);
 
@@ -96,6 +107,18 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir()),
   /** Run the built-in demo workload. */
   demo: z.boolean().default(false),
+  server: z
+    .strictObject({
+      /**
+       * Host header names answered besides the built-ins (localhost, *.localhost, IP literals, the
+       * bind address, this machine's name, `exporter`); others get 421 (a DNS-rebinding defence).
+       * `*.example.com` matches its subdomains; `["*"]` turns the check off.
+       */
+      allowedHosts: z
+        .array(z.string().regex(/^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?)$/, 'must be a host name, "*." followed by a domain, or "*"'))
+        .default([]),
+    })
+    .prefault({}),
   sampling: z
     .strictObject({
       /** Seconds between ticks: collectors run, the live store takes a sample, streams get it. */
@@ -126,6 +149,11 @@ export const configSchema = z.strictObject({
       labelValues: positiveInt.default(200),
       /** Most concurrent SSE stream clients; more get 503. */
       streamClients: positiveInt.default(1000),
+      /**
+       * Most concurrent SSE streams (samples and run output together) per client: the
+       * X-Grafana-User header when present, else the remote address. 503 beyond.
+       */
+      streamClientsPerClient: positiveInt.default(50),
       /** Unsent bytes a stream client may lag behind before it is dropped. */
       streamBufferBytes: positiveInt.default(1024 * 1024),
       /** Largest maxPoints a history request may ask for. */
@@ -165,6 +193,8 @@ export const configSchema = z.strictObject({
       maxRuns: positiveInt.default(10_000),
       /** Most cost records kept (oldest deleted first). */
       maxCostRecords: positiveInt.default(1_000_000),
+      /** Largest size of runboard.db in bytes (0 = unlimited); when reached, writes fail as on a full disk. */
+      maxSizeBytes: z.number().int().nonnegative().default(0),
     })
     .prefault({}),
   /** USD per million tokens by model (or `provider/model`), used when a record has no cost_usd. */
@@ -218,7 +248,8 @@ export function defaultCommands(): z.input<typeof commandSchema>[] {
       executable: process.execPath,
       args: [path.join(dir, 'sample-task.js'), '--steps', '{steps}', '--delay-ms', '{delay_ms}', '--model', '{model}', '{fail?--fail}', '--', '{topic}'],
       parameters: {
-        topic: { type: 'string', title: 'Topic', help: 'What the task works on.', default: 'quarterly report', maxLength: 80 },
+        // Free text after `--`, which sample-task.js honours (node:util parseArgs): "-" may begin it.
+        topic: { type: 'string', title: 'Topic', help: 'What the task works on.', default: 'quarterly report', maxLength: 80, allowLeadingDash: true },
         steps: { type: 'integer', title: 'Steps', help: 'How many model calls to make.', min: 1, max: 50, default: 5 },
         delay_ms: { type: 'integer', title: 'Delay (ms)', help: 'Time each step takes.', min: 0, max: 10000, default: 400 },
         model: { type: 'enum', title: 'Model', help: 'Model the task asks.', values: ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4', 'gemini-2.5-flash'], default: 'gpt-4o-mini' },
@@ -242,11 +273,13 @@ export function defaultCommands(): z.input<typeof commandSchema>[] {
     {
       id: 'http-check',
       title: 'HTTP check',
-      description: 'Checks that a URL answers with the expected status in time.',
+      description: "Checks that a URL answers with the expected status in time (only the exporter's own address unless the config allows more).",
       executable: process.execPath,
-      args: [path.join(dir, 'http-check.js'), '{url}', '{expect_status}', '{timeout_seconds}'],
+      // Only the exporter's own origin (whatever its port): a user must not probe internal ports
+      // through it. More origins or origin + path prefixes are `--allow` entries (README "Commands").
+      args: [path.join(dir, 'http-check.js'), '--allow-exporter', '--expect', '{expect_status}', '--timeout', '{timeout_seconds}', '--', '{url}'],
       parameters: {
-        url: { type: 'string', title: 'URL', help: 'http:// or https:// address to request.', pattern: 'https?://[^\\s]+', maxLength: 2048, default: 'http://127.0.0.1:9477/api/v1/health' },
+        url: { type: 'string', title: 'URL', help: 'http:// or https:// address to request; only allowed origins are reached.', pattern: 'https?://[^\\s]+', maxLength: 2048, default: 'http://127.0.0.1:9477/api/v1/health' },
         expect_status: { type: 'integer', title: 'Expected status', help: 'HTTP status that counts as success.', min: 100, max: 599, default: 200 },
         timeout_seconds: { type: 'integer', title: 'Timeout (s)', help: 'How long to wait for an answer.', min: 1, max: 60, default: 10 },
       },
@@ -258,7 +291,7 @@ export function defaultCommands(): z.input<typeof commandSchema>[] {
 }
 
 /** Environment variables and the config key each sets. */
-export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boolean' }> = {
+export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boolean' | 'list' }> = {
   RUNBOARD_HOST: { key: 'host', type: 'string' },
   RUNBOARD_PORT: { key: 'port', type: 'number' },
   RUNBOARD_DATA_DIR: { key: 'dataDir', type: 'string' },
@@ -267,6 +300,7 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' |
   RUNBOARD_API_TOKEN: { key: 'auth.token', type: 'string' },
   RUNBOARD_READ_PUBLIC: { key: 'auth.readPublic', type: 'boolean' },
   RUNBOARD_METRICS_PUBLIC: { key: 'auth.metricsPublic', type: 'boolean' },
+  RUNBOARD_ALLOWED_HOSTS: { key: 'server.allowedHosts', type: 'list' },
 };
 
 export interface LoadOptions {
@@ -333,8 +367,10 @@ function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function parseEnvValue(name: string, value: string, type: 'string' | 'number' | 'boolean'): unknown {
+function parseEnvValue(name: string, value: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
   if (type === 'string') return value;
+  // Comma-separated (RUNBOARD_ALLOWED_HOSTS=grafana.example.com,*.corp.example).
+  if (type === 'list') return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
   if (type === 'number') {
     const n = Number(value);
     if (!Number.isFinite(n)) throw new ConfigError(`environment variable ${name}: "${value}" is not a number`, name);

@@ -15,7 +15,8 @@ import { SystemCollector } from './collectors/system';
 import { CommandsCollector } from './collectors/commands';
 import { checkCommandSpec } from './commands/parameters';
 import { CommandService } from './commands/service';
-import { Ledger, type CostRecordInput } from './store/ledger';
+import { Ledger, LedgerVersionError, LedgerWriteError, type CostRecordInput } from './store/ledger';
+import { DataDirLock, LEDGER_FILE, startError } from './store/data-dir';
 import path from 'node:path';
 import { createRequestListener } from './http/app';
 import { consoleLogger, type Logger } from './log';
@@ -23,6 +24,7 @@ import { createMetrics, type Metrics } from './metrics/registry';
 import { actionRecordSchema, eventRecordSchema, ingestRecordSchema, llmRecordSchema, stateRecordSchema, type ActionRecord, type CollectorStatus, type EventRecord, type IngestRecord, type IngestResponse, type LlmRecord, type RecordKind, type StateRecord } from './protocol';
 import { LiveStore } from './store/live-store';
 import { SseHub } from './stream/sse-hub';
+import { EventStreams } from './stream/event-stream';
 import { isValidRecord } from './ingest/validate';
 import { compileFastCheck } from './ingest/fast-check';
 import { resolveToken, type TokenSource } from './token';
@@ -40,6 +42,8 @@ export class Exporter implements Recorder {
   readonly metrics: Metrics;
   readonly store: LiveStore;
   readonly hub: SseHub;
+  /** Every SSE stream (samples and run output): limits, heartbeats, back-pressure. */
+  readonly streams: EventStreams;
   readonly token: string;
   readonly tokenSource: TokenSource;
   readonly tokenFile?: string;
@@ -50,10 +54,15 @@ export class Exporter implements Recorder {
   readonly ledger: Ledger;
   readonly commands: CommandService;
   private readonly commandsCollector: CommandsCollector;
+  private readonly dataDirLock: DataDirLock;
   private pruneTimer?: NodeJS.Timeout;
   /** SDK cost records waiting for the end of the event-loop turn (see recordLlmCall). */
   private pendingCosts: CostRecordInput[] = [];
   private costFlush?: NodeJS.Immediate;
+  /** The last refusal of SDK cost records since the last flush(), which then rejects with it. */
+  private sdkRefused?: LedgerWriteError;
+  /** Cost-record writes refused since the last one that succeeded (logged once per burst). */
+  private ledgerFailures = 0;
   private readonly system?: SystemCollector;
   private readonly collectors: CollectorSet;
   private server?: http.Server;
@@ -64,29 +73,29 @@ export class Exporter implements Recorder {
   private constructor(config: Config, opts: ExporterOptions) {
     this.config = config;
     this.log = opts.log ?? consoleLogger();
-    const tok = resolveToken(config.auth.token, config.dataDir);
-    this.token = tok.token;
-    this.tokenSource = tok.source;
-    this.tokenFile = tok.file;
     const intervalMs = config.sampling.intervalSeconds * 1000;
     const windowMs = config.sampling.windowSeconds * 1000;
     this.metrics = createMetrics(config.limits.labelValues);
     this.store = new LiveStore(Math.max(1, Math.round(config.sampling.retentionSeconds / config.sampling.intervalSeconds)), intervalMs, config.limits.liveSeries);
-    this.hub = new SseHub(this.store, this.metrics, {
+    this.streams = new EventStreams(this.metrics, {
       maxClients: config.limits.streamClients,
+      maxClientsPerClient: config.limits.streamClientsPerClient,
       maxBufferBytes: config.limits.streamBufferBytes,
       heartbeatMs: config.stream.heartbeatSeconds * 1000,
       retryMs: config.stream.retryMs,
     });
+    this.hub = new SseHub(this.store);
     this.actions = new ActionsCollector(this.metrics, this.store, windowMs, this.startedAt);
     this.events = new EventsCollector(this.metrics, this.store, windowMs, this.startedAt);
     this.llm = new LlmCollector(this.metrics, this.store, windowMs, config.prices, this.startedAt);
     // Checked before anything opens: a bad command fails the start with its id and the reason.
     const specs = config.commands.map((c) => ({ ...c, executable: checkCommandSpec(c) }));
-    this.ledger = Ledger.open(path.join(config.dataDir, LEDGER_FILE), config.ledger);
-    const interrupted = this.ledger.interruptActiveRuns(Date.now());
-    if (interrupted > 0) this.log.warn(`${interrupted} command run(s) were active when the exporter last stopped; marked cancelled`);
-    this.ledger.prune(Date.now());
+    const owned = this.openDataDir(config);
+    this.dataDirLock = owned.lock;
+    this.token = owned.token.token;
+    this.tokenSource = owned.token.source;
+    this.tokenFile = owned.token.file;
+    this.ledger = owned.ledger;
     this.commandsCollector = new CommandsCollector(this.metrics, this.store, () => this.commands);
     this.commands = new CommandService(specs, {
       ledger: this.ledger,
@@ -99,6 +108,7 @@ export class Exporter implements Recorder {
         }
       },
       onLlm: (rec, run) => this.recordCost(rec, 'command', run.command),
+      selfUrl: () => (this.server?.address() ? this.url : undefined),
     });
     const list: Collector[] = [this.actions, this.events, this.llm, this.commandsCollector];
     if (opts.system !== false) {
@@ -108,13 +118,54 @@ export class Exporter implements Recorder {
     this.collectors = new CollectorSet(list, this.metrics, (name, err) => this.log.warn(`collector ${name} failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
+  /**
+   * Claims the data dir, then reads the token and opens the ledger, marking runs left active by a
+   * previous owner cancelled. The claim comes first: a second exporter on the same dir stops there,
+   * before it could touch the owner's token, ledger or live runs. Start-up errors are one line
+   * naming the file and the setting; whatever was opened is closed again.
+   */
+  private openDataDir(config: Config): { lock: DataDirLock; token: ReturnType<typeof resolveToken>; ledger: Ledger } {
+    const lock = DataDirLock.claim(config.dataDir, this.log);
+    let ledger: Ledger | undefined;
+    try {
+      const token = resolveToken(config.auth.token, lock.dir);
+      const file = path.join(lock.dir, LEDGER_FILE);
+      try {
+        ledger = Ledger.open(file, config.ledger);
+        const interrupted = ledger.interruptActiveRuns(Date.now());
+        if (interrupted > 0) this.log.warn(`${interrupted} command run(s) were active when the exporter last stopped; marked cancelled`);
+        ledger.prune(Date.now());
+      } catch (err) {
+        // A newer Runboard's ledger already says so in one line, with the file.
+        throw err instanceof LedgerVersionError ? err : startError('cannot open the ledger', file, err);
+      }
+      return { lock, token, ledger };
+    } catch (err) {
+      try {
+        ledger?.close();
+      } catch {
+        // The error being thrown already says what is wrong with the ledger.
+      }
+      lock.release();
+      throw err;
+    }
+  }
+
+  private closeDataDir(): void {
+    try {
+      this.ledger.close();
+    } finally {
+      this.dataDirLock.release();
+    }
+  }
+
   /** Builds and starts an exporter: listens, then ticks every interval. */
   static async start(config: Config | ConfigInput = {}, opts: ExporterOptions = {}): Promise<Exporter> {
     const exp = new Exporter(isParsed(config) ? config : parseConfig(config), opts);
     try {
       await exp.listen();
     } catch (err) {
-      exp.ledger.close();
+      exp.closeDataDir();
       throw err;
     }
     exp.scheduleTick();
@@ -164,8 +215,8 @@ export class Exporter implements Recorder {
     const checked = SDK_FAST.llm(rec) ? rec : (checkRecord({ ...rec, kind: 'llm' }) as LlmRecord);
     // Into the ledger with the other SDK calls of this event-loop turn, in one transaction: a
     // commit per call (~70 µs) would cost 30× the metric updates. flush() and stop() write at once.
-    this.queueCost(this.costRecord(checked, this.llm.record(checked), 'sdk'));
-    this.metrics.countIngested('llm');
+    // Counted in the metrics only once that write has committed (flushCosts).
+    this.queueCost(this.costRecord(checked, this.llm.price(checked), 'sdk'));
   }
 
   setState(state: Omit<StateRecord, 'kind'>): void {
@@ -174,11 +225,16 @@ export class Exporter implements Recorder {
   }
 
   /**
-   * In-process records apply to metrics at once; LLM cost records reach the ledger at the end of
-   * the event-loop turn, and by the time this resolves.
+   * In-process records apply to metrics at once; LLM calls reach the ledger (and then the
+   * metrics) at the end of the event-loop turn, and by the time this resolves. Rejects with the
+   * LedgerWriteError (`code` 'ledger_unavailable') when the ledger refused LLM calls recorded
+   * since the previous flush(): those are in neither the ledger nor the metrics.
    */
   async flush(): Promise<void> {
     this.flushCosts();
+    const refused = this.sdkRefused;
+    this.sdkRefused = undefined;
+    if (refused) throw refused;
   }
 
   async close(): Promise<void> {
@@ -186,18 +242,27 @@ export class Exporter implements Recorder {
   }
 
   /**
-   * Applies records that were already validated (by the ingest route), in order. Cost records
-   * are in the ledger when this returns, so a 202 means they survive a crash.
+   * Applies records that were already validated (by the ingest route), in order. Ledger first:
+   * the batch's cost records are written in one transaction, and only then does any record of the
+   * batch reach the metrics or the live store, so a 202 means they survive a crash. Throws
+   * LedgerWriteError (the route answers 503) when the ledger refuses: then nothing of the batch
+   * is counted, and the client's retry cannot count anything twice.
    */
   ingest(records: IngestRecord[]): IngestResponse['byKind'] {
-    const byKind: Partial<Record<RecordKind, number>> = {};
     const costs: CostRecordInput[] = [];
+    for (const rec of records) if (rec.kind === 'llm') costs.push(this.costRecord(rec, this.llm.price(rec), 'ingest'));
+    if (costs.length > 0) {
+      const refused = this.writeCosts(costs, 'ingest');
+      if (refused) throw refused;
+    }
+    const byKind: Partial<Record<RecordKind, number>> = {};
+    const now = Date.now();
+    let c = 0;
     for (const rec of records) {
-      if (rec.kind === 'llm') costs.push(this.costRecord(rec, this.llm.record(rec), 'ingest'));
+      if (rec.kind === 'llm') this.llm.count(costs[c++], now);
       else this.apply(rec);
       byKind[rec.kind] = (byKind[rec.kind] ?? 0) + 1;
     }
-    if (costs.length > 0) this.ledger.insertCostRecords(costs);
     for (const kind of Object.keys(byKind) as RecordKind[]) this.metrics.countIngested(kind, byKind[kind]);
     return byKind;
   }
@@ -207,21 +272,57 @@ export class Exporter implements Recorder {
     this.costFlush ??= setImmediate(() => this.flushCosts());
   }
 
-  /** Writes the queued SDK cost records in one transaction. */
+  /**
+   * Writes the queued SDK cost records in one transaction, then counts them. A refused batch has
+   * no caller to answer: it is logged (once per burst), counted nowhere but in
+   * runboard_ledger_refused_records_total, and the next flush() rejects.
+   */
   private flushCosts(): void {
     if (this.costFlush) clearImmediate(this.costFlush);
     this.costFlush = undefined;
     if (this.pendingCosts.length === 0 || !this.ledger.isOpen) return;
     const batch = this.pendingCosts;
     this.pendingCosts = [];
-    this.ledger.insertCostRecords(batch);
+    const refused = this.writeCosts(batch, 'sdk');
+    if (refused) {
+      this.sdkRefused = refused;
+      return;
+    }
+    const now = Date.now();
+    for (const c of batch) this.llm.count(c, now);
+    this.metrics.countIngested('llm', batch.length);
   }
 
-  /** Records one LLM call in metrics and the ledger; returns the cost used. */
-  private recordCost(rec: Omit<LlmRecord, 'kind'>, source: CostRecordInput['source'], command?: string): number | undefined {
-    const priced = this.llm.record(rec);
-    this.ledger.insertCostRecords([this.costRecord(rec, priced, source, command)]);
-    return priced.cost_usd;
+  /**
+   * Records one LLM call in the ledger, then in the metrics; returns the cost used, or undefined
+   * when the ledger refused it (logged once per burst; nothing counted).
+   */
+  private recordCost(rec: Omit<LlmRecord, 'kind'>, source: CostRecordInput['source'], command?: string): LlmPricing | undefined {
+    const c = this.costRecord(rec, this.llm.price(rec), source, command);
+    if (this.writeCosts([c], source)) return undefined;
+    this.llm.count(c);
+    return c;
+  }
+
+  /**
+   * Stores cost records; returns the LedgerWriteError when the ledger refused them. A burst of
+   * refusals (a full disk refuses every write until space is freed) logs one line when it starts
+   * and one when a write succeeds again, not a line (or a stack) per request.
+   */
+  private writeCosts(batch: CostRecordInput[], source: CostRecordInput['source']): LedgerWriteError | undefined {
+    try {
+      this.ledger.insertCostRecords(batch);
+    } catch (err) {
+      if (!(err instanceof LedgerWriteError)) throw err;
+      this.metrics.ledgerRefusedRecords.inc({ source }, batch.length);
+      if (this.ledgerFailures++ === 0) this.log.error(`${err.message}: LLM calls are refused (ingest answers 503) and not counted until a write succeeds; further failures are counted in runboard_ledger_refused_records_total, not logged`);
+      return err;
+    }
+    if (this.ledgerFailures > 0) {
+      this.log.info(`ledger writes recovered after ${this.ledgerFailures} failure${this.ledgerFailures === 1 ? '' : 's'}`);
+      this.ledgerFailures = 0;
+    }
+    return undefined;
   }
 
   private costRecord(rec: Omit<LlmRecord, 'kind'>, priced: LlmPricing, source: CostRecordInput['source'], command?: string): CostRecordInput {
@@ -285,14 +386,16 @@ export class Exporter implements Recorder {
     this.hub.close();
     // Runs still going are cancelled and recorded; their output streams end with them.
     await this.commands.stop();
+    this.streams.close();
     await this.ticking;
     server?.closeIdleConnections();
     // Requests in progress get a moment to finish; then the rest are cut.
     const grace = setTimeout(() => server?.closeAllConnections(), 2000);
     await closed;
     clearTimeout(grace);
+    // A refusal here is logged by writeCosts; stopping goes on.
     this.flushCosts();
-    this.ledger.close();
+    this.closeDataDir();
   }
 
   /**
@@ -358,7 +461,6 @@ export class Exporter implements Recorder {
   }
 }
 
-const LEDGER_FILE = 'runboard.db';
 
 const CLIENT_ERRORS: Record<string, [number, string, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'request headers are too large'],

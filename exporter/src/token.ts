@@ -1,14 +1,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DATA_DIR_SETTING, startError, TOKEN_FILE } from './store/data-dir';
+
+export { TOKEN_FILE };
 
 export type TokenSource = 'config' | 'file' | 'generated';
 
-export const TOKEN_FILE = 'api-token';
+/** The settings behind the token file, for its start-up errors. */
+const TOKEN_SETTING = `${DATA_DIR_SETTING}; or set auth.token / RUNBOARD_API_TOKEN`;
 
 /**
  * The API token: the configured one, else the one kept in the data dir, else a new random one
- * written there (mode 0600) so it stays the same across restarts.
+ * written there (mode 0600) so it stays the same across restarts. The data dir must exist and be
+ * claimed (DataDirLock.claim), so two exporters never race to generate it.
  */
 export function resolveToken(configured: string | undefined, dataDir: string): { token: string; source: TokenSource; file?: string } {
   if (configured) return { token: configured, source: 'config' };
@@ -17,11 +22,14 @@ export function resolveToken(configured: string | undefined, dataDir: string): {
     const existing = fs.readFileSync(file, 'utf8').trim();
     if (existing.length >= 16) return { token: existing, source: 'file', file };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read API token file ${file}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw startError('cannot read the API token file', file, err, TOKEN_SETTING);
   }
   const token = crypto.randomBytes(24).toString('base64url');
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  try {
+    fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  } catch (err) {
+    throw startError('cannot write the API token file', file, err, TOKEN_SETTING);
+  }
   return { token, source: 'generated', file };
 }
 

@@ -61,8 +61,9 @@ describe('commands', () => {
     const printed = JSON.parse(lines[0]);
     expect(printed.argv).toEqual([`--text=${hostile}`, '--', hostile, '--verbose', '3']);
     expect(fs.existsSync(marker)).toBe(false);
-    // only the allow-listed environment (plus the run's own ids) reaches the command
-    expect(Object.keys(printed.env).sort()).toEqual(['PATH', 'RUNBOARD_COMMAND', 'RUNBOARD_RUN_ID']);
+    // only the allow-listed environment (plus the run's own ids and the exporter's URL) reaches the command
+    expect(Object.keys(printed.env).sort()).toEqual(['PATH', 'RUNBOARD_COMMAND', 'RUNBOARD_RUN_ID', 'RUNBOARD_URL']);
+    expect(printed.env.RUNBOARD_URL).toBe(exp.url);
     const off = await runToEnd('echo', { text: '--flag-looking', verbose: false });
     expect(JSON.parse(off.lines[0]).argv).toEqual(['--text=--flag-looking', '--', '--flag-looking', '1']);
   });

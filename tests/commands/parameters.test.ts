@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { commandSchema, type CommandSpec } from '../../exporter/src/config';
+import { commandSchema, ConfigError, parseConfig, type CommandSpec } from '../../exporter/src/config';
 import {
   checkCommandSpec,
   coerceParameter,
@@ -61,7 +61,7 @@ describe('resolveParameters', () => {
 
   it('lets strings carry shell metacharacters, quotes and newlines (they never reach a shell)', () => {
     const s = spec({ parameters: { v: { type: 'string', maxLength: 100 } } });
-    for (const v of ['$(touch /tmp/x)', 'a; rm -rf /', '"quoted" \'single\'', 'line1\nline2', '../../etc/passwd', '--flag', '`id`', '']) {
+    for (const v of ['$(touch /tmp/x)', 'a; rm -rf /', '"quoted" \'single\'', 'line1\nline2', '../../etc/passwd', ' --flag', 'a-b', '`id`', '']) {
       expect(resolveParameters(s, { v })).toEqual({ v });
     }
   });
@@ -224,5 +224,149 @@ describe('checkCommandSpec', () => {
   it('accepts literal braces and a conditional on a boolean', () => {
     const s = spec({ args: ['{{literal}}', '{f?--f}', 'a={s}'], parameters: { f: { type: 'boolean', default: false }, s: { type: 'string', default: 'x' } } });
     expect(checkCommandSpec(s)).toBe(process.execPath);
+  });
+});
+
+// README "Parameter rules": what keeps a value from becoming an option of the program it is given to.
+describe('values that could become options', () => {
+  const s = spec({
+    parameters: {
+      ref: { type: 'string', maxLength: 100 },
+      topic: { type: 'string', maxLength: 100, allowLeadingDash: true, default: '' },
+      flag: { type: 'enum', values: ['-v', '--quiet', 'plain'], default: 'plain' },
+      n: { type: 'integer', default: 1 },
+      offset: { type: 'integer', min: -10, max: 10, default: 0 },
+    },
+  });
+
+  it.each(['-', '--output=/tmp/x', '-rf', '--', '-5'])('refuses a string beginning with "-" (%j), naming the parameter', (ref) => {
+    const err = paramError(() => resolveParameters(s, { ref }));
+    expect(err.field).toBe('parameters.ref');
+    expect(err.message).toBe('parameters.ref: must not begin with "-" (a program could read it as an option)');
+  });
+
+  it('accepts "-" elsewhere in a value, and at the start where the parameter opts in', () => {
+    expect(resolveParameters(s, { ref: 'a--b', topic: '--fail' })).toMatchObject({ ref: 'a--b', topic: '--fail' });
+  });
+
+  it('passes enum values as the admin declared them, "-" included', () => {
+    expect(resolveParameters(s, { ref: 'x', flag: '-v' })).toMatchObject({ flag: '-v' });
+    expect(paramError(() => resolveParameters(s, { ref: 'x', flag: '-x' })).field).toBe('parameters.flag');
+  });
+
+  it('refuses a negative integer unless min allows it', () => {
+    const err = paramError(() => resolveParameters(s, { ref: 'x', n: -5 }));
+    expect(err.field).toBe('parameters.n');
+    expect(err.reason).toBe('must be at least 0');
+    expect(resolveParameters(s, { ref: 'x', n: 0, offset: -10 })).toMatchObject({ n: 0, offset: -10 });
+    expect(paramError(() => resolveParameters(s, { ref: 'x', offset: -11 })).reason).toBe('must be at least -10');
+  });
+
+  it('tells clients the effective min and which strings may begin with "-"', () => {
+    const info = toCommandInfo(s);
+    expect(info.parameters.n).toEqual({ type: 'integer', help: '', min: 0, default: 1 });
+    expect(info.parameters.offset).toMatchObject({ min: -10 });
+    expect(info.parameters.topic).toMatchObject({ allowLeadingDash: true });
+    expect(info.parameters.ref).not.toHaveProperty('allowLeadingDash');
+  });
+
+  it.each([
+    ['a default beginning with "-"', { s: { type: 'string', default: '--all' } }, /parameter "s": default "--all" must not begin with "-"/],
+    ['a negative default without min', { i: { type: 'integer', default: -1 } }, /parameter "i": default -1 must be at least 0/],
+    ['a negative max without min', { i: { type: 'integer', max: -1 } }, /parameter "i": min 0 \(the default when min is not set\) is greater than max -1/],
+  ])('refuses at start %s', (_w, parameters, reason) => {
+    expect(configError(() => checkCommandSpec(spec({ parameters }))).message).toMatch(reason);
+  });
+});
+
+describe('patterns run on a linear-time engine', () => {
+  it('refuses a catastrophic-backtracking value at once, after the length check', () => {
+    const s = spec({ parameters: { v: { type: 'string', pattern: '([a-z]+)+$', maxLength: 65536 } } });
+    // A backtracking RegExp needs ~2^n steps here (seconds at n=30, ages at n=40); RE2 is linear.
+    const t0 = performance.now();
+    expect(paramError(() => resolveParameters(s, { v: 'a'.repeat(40) + '!' })).reason).toMatch(/must match the pattern/);
+    expect(paramError(() => resolveParameters(s, { v: 'a'.repeat(65535) + '!' })).reason).toMatch(/must match the pattern/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(resolveParameters(s, { v: 'abc' })).toEqual({ v: 'abc' });
+    expect(paramError(() => resolveParameters(s, { v: 'a'.repeat(65537) })).reason).toMatch(/at most 65536 characters/);
+  });
+
+  it.each([
+    ['a backreference', '(a)\\1'],
+    ['a lookahead', '(?=a)a'],
+    ['a lookbehind', '(?<!x)a'],
+    ['a pattern only valid once wrapped', 'a)|(b'],
+  ])('refuses %s when the config loads, naming the key', (_w, pattern) => {
+    const load = () => parseConfig({ commands: [{ id: 'c', title: 'C', executable: process.execPath, parameters: { v: { type: 'string', pattern } } }] });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/^config key "commands\.0\.parameters\.v\.pattern": is not a valid pattern for the linear-time \(RE2\) engine/);
+  });
+
+  it('loads the example commands (their patterns compile)', () => {
+    expect(parseConfig({}).commands.map((c) => c.id)).toEqual(['sample-task', 'system-report', 'http-check']);
+  });
+});
+
+describe('path parameters', () => {
+  const dir = tmpDir('runboard-pathparam-');
+  const root = path.join(dir, 'root');
+  const secret = path.join(dir, 'secret');
+  fs.mkdirSync(path.join(root, 'logs', 'app'), { recursive: true });
+  fs.mkdirSync(secret);
+  fs.symlinkSync(secret, path.join(root, 'out-link'));
+  fs.symlinkSync(path.join(root, 'logs'), path.join(root, 'in-link'));
+  fs.symlinkSync(path.join(secret, 'missing'), path.join(root, 'dangling'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const realRoot = fs.realpathSync(root);
+  const s = spec({ args: ['{p}'], parameters: { p: { type: 'path', root, default: '.' } } });
+  const resolve = (p: string) => resolveParameters(s, { p }).p;
+
+  it('resolves relative values under the root, and absolute ones already inside it', () => {
+    expect(resolve('logs/app')).toBe(path.join(realRoot, 'logs', 'app'));
+    expect(resolve('logs/../logs/./app/new-file.txt')).toBe(path.join(realRoot, 'logs', 'app', 'new-file.txt'));
+    expect(resolve(path.join(root, 'logs'))).toBe(path.join(realRoot, 'logs'));
+    expect(resolve(path.join(realRoot, 'logs'))).toBe(path.join(realRoot, 'logs'));
+    expect(resolveParameters(s, {}).p).toBe(realRoot);
+    expect(resolve('in-link/app')).toBe(path.join(realRoot, 'logs', 'app'));
+  });
+
+  it('turns a value that looks like an option into a path inside the root', () => {
+    expect(resolve('--help')).toBe(path.join(realRoot, '--help'));
+    expect(resolve('-rf')).toBe(path.join(realRoot, '-rf'));
+  });
+
+  it.each([
+    ['..', '..'],
+    ['a .. escape', '../../../../etc/ssh'],
+    ['a .. escape after a real directory', 'logs/../../secret'],
+    ['an absolute path outside', '/etc'],
+    ['a sibling with the root as prefix', `${root}-other/x`],
+    ['a symbolic link leading out', 'out-link'],
+    ['a path below a link leading out', 'out-link/new-file'],
+    ['a link whose target is missing', 'dangling'],
+  ])('refuses %s', (_w, p) => {
+    const err = paramError(() => resolveParameters(s, { p }));
+    expect(err.field).toBe('parameters.p');
+    expect(err.reason).toBe(`must be a path inside ${root}`);
+  });
+
+  it('refuses NUL and overlong values like strings', () => {
+    expect(paramError(() => resolveParameters(s, { p: 'a\u0000b' })).reason).toMatch(/NUL/);
+    const short = spec({ parameters: { p: { type: 'path', root, maxLength: 3 } } });
+    expect(paramError(() => resolveParameters(short, { p: 'abcd' })).reason).toMatch(/at most 3/);
+  });
+
+  it('shows clients the root, and the CLI passes the text on', () => {
+    expect(toCommandInfo(s).parameters.p).toEqual({ type: 'path', help: '', root, maxLength: 1024, default: '.' });
+    expect(coerceParameter({ type: 'path' }, ' a b ')).toBe(' a b ');
+  });
+
+  it('checks the root at start and in the schema', () => {
+    expect(checkCommandSpec(s)).toBe(process.execPath);
+    expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root: path.join(dir, 'nope') } } }))).message).toMatch(/parameter "p": root .*nope does not exist/);
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root: path.join(dir, 'file') } } }))).message).toMatch(/is not a directory/);
+    expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root, default: '../x' } } }))).message).toMatch(/default "\.\.\/x" must be a path inside/);
+    expect(() => spec({ parameters: { p: { type: 'path', root: 'relative/dir' } } })).toThrow(/absolute/);
   });
 });

@@ -49,7 +49,8 @@ describe('runProcess: arguments never reach a shell', () => {
       executable: 'node',
       args: [fixture('print-argv.js'), '{v}', '--value={v}', '{loud?--loud}', '{quiet?--quiet}', '{{literal}}'],
       parameters: {
-        v: { type: 'string', maxLength: 200 },
+        // Opted in: this shows a "--flag" value arrives as one literal entry (README "Parameter rules").
+        v: { type: 'string', maxLength: 200, allowLeadingDash: true },
         loud: { type: 'boolean', default: true },
         quiet: { type: 'boolean', default: false },
       },

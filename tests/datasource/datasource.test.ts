@@ -245,10 +245,11 @@ describe('API for the panel plugin', () => {
     backend.on('POST', /^\/api\/v1\/runs\/r1\/cancel$/, () => run({ outcome: 'cancelled' }));
     backend.on('GET', /^\/api\/v1\/runs$/, () => ({ runs: [], total: 0, limit: 10, offset: 0 }));
     const ds = makeDs();
-    await expect(ds.startRun('sample-task', { steps: 3 }, 'alice')).resolves.toMatchObject({ status: 'queued' });
+    await expect(ds.startRun('sample-task', { steps: 3 })).resolves.toMatchObject({ status: 'queued' });
     const start = backend.calls.find((c) => c.method === 'POST')!;
     expect(pathOf(start.url)).toBe('/api/v1/commands/sample-task/runs');
-    expect(start.data).toEqual({ parameters: { steps: 3 }, startedBy: 'alice' });
+    // No startedBy from the browser: the exporter takes the user from Grafana's data proxy.
+    expect(start.data).toEqual({ parameters: { steps: 3 } });
     await expect(ds.startRun('a b')).rejects.toThrow('no command "a b"');
     await expect(ds.getRun('r1')).resolves.toMatchObject({ id: 'r1' });
     await expect(ds.cancelRun('r1')).resolves.toMatchObject({ outcome: 'cancelled' });

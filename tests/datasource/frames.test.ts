@@ -156,6 +156,20 @@ describe('runs → table and annotations', () => {
     expect(events[2]).toMatchObject({ time: 1_700_000_100_000, timeEnd: undefined, isRegion: false, tags: ['sample-task', 'running'] });
   });
 
+  test('annotation text is plain text: markup from who started a run or an error is escaped, never rendered', () => {
+    // Grafana renders annotation text as sanitised HTML, where links and image beacons survive.
+    const hostile = run({ startedBy: `<a href=//evil>x</a><img src=//evil/b>`, error: `"quoted" & 'single' <b>` });
+    const [event] = runsFrameToAnnotations(runsToFrame([hostile], 'R'));
+    expect(event.text).not.toMatch(/[<>"']/);
+    expect(event.text).toContain('started by &lt;a href=//evil&gt;x&lt;/a&gt;&lt;img src=//evil/b&gt;');
+    expect(event.text).toContain('&quot;quoted&quot; &amp; &#39;single&#39; &lt;b&gt;');
+    // What a browser shows after parsing it as HTML is the original text, nothing else.
+    const shown = document.createElement('div');
+    shown.innerHTML = event.text!;
+    expect(shown.querySelector('a, img')).toBeNull();
+    expect(shown.textContent).toContain(`started by <a href=//evil>x</a><img src=//evil/b>`);
+  });
+
   test('frames that are not runs give no annotations', () => {
     expect(runsFrameToAnnotations(costsToFrame(COSTS_BY_MODEL, 'C'))).toEqual([]);
   });

@@ -32,7 +32,7 @@ describe('config', () => {
       runOutputBytes: 1048576,
       requestsPerSecond: 1000,
     });
-    expect(c.ledger).toEqual({ retentionDays: 90, maxRuns: 10000, maxCostRecords: 1000000 });
+    expect(c.ledger).toEqual({ retentionDays: 90, maxRuns: 10000, maxCostRecords: 1000000, maxSizeBytes: 0 });
     expect(c.auth.readPublic).toBe(false);
     expect(c.prices['gpt-4o']).toEqual({ input: 2.5, output: 10 });
   });

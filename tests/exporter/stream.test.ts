@@ -132,7 +132,7 @@ describe('stream back-pressure and shutdown', () => {
       const reader = await connectSse(`${exp.url}/api/v1/stream`, auth(exp.token));
       // A raw socket that asks for the stream and then never reads.
       const stalled = net.connect(Number(new URL(exp.url).port), '127.0.0.1');
-      stalled.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${exp.token}\r\n\r\n`);
+      stalled.write(`GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${exp.token}\r\n\r\n`);
       stalled.once('data', () => stalled.pause());
       const closed = new Promise<void>((resolve) => stalled.on('close', () => resolve()));
 

@@ -5,7 +5,9 @@
  * ones. The print-argv fixture shows what the command really got: every accepted value arrives
  * as exactly one literal argv entry where the template puts it (0 changed argv shapes), nothing
  * reaches a shell (0 marker files), the environment is only the allow-list, and every refused
- * value is a 400 naming the parameter, with no run recorded.
+ * value is a 400 naming the parameter, with no run recorded. The `opt` command's strings opt in to
+ * a leading "-" (allowLeadingDash) so every value reaches print-argv; option injection against
+ * real programs, with the default rule, is option-injection.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,9 +36,10 @@ beforeAll(async () => {
         // `{mode}` and `{name}` sit where options go: a value like --evil must stay a value.
         args: [PRINT_ARGV, '--mode', '{mode}', '{name}', '--file=/srv/data/{name}', '{force?--force}', '--', '{rest}'],
         parameters: {
-          mode: { type: 'string', maxLength: MAX.mode, default: 'fast' },
-          name: { type: 'string', maxLength: MAX.name, default: 'n' },
-          rest: { type: 'string', maxLength: MAX.rest, default: '' },
+          mode: { type: 'string', maxLength: MAX.mode, default: 'fast', allowLeadingDash: true },
+          name: { type: 'string', maxLength: MAX.name, default: 'n', allowLeadingDash: true },
+          rest: { type: 'string', maxLength: MAX.rest, default: '', allowLeadingDash: true },
+          plain: { type: 'string', maxLength: MAX.name, default: 'p' },
           force: { type: 'boolean', default: false },
           level: { type: 'integer', min: 0, max: 9, default: 1 },
           color: { type: 'enum', values: ['red', 'green'], default: 'red' },
@@ -144,6 +147,9 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
   ['level', 1.5, /integer/],
   ['level', 10, /at most/],
   ['level', -1, /at least/],
+  ['plain', '--help', /must not begin with "-"/],
+  ['plain', '-', /must not begin with "-"/],
+  ['plain', '--output=/tmp/owned', /must not begin with "-"/],
   ['color', 'red; touch /tmp/x', /one of/],
   ['color', '--color=blue', /one of/],
 ];
@@ -200,7 +206,7 @@ async function checkAccepted(p: { mode: string; name: string; rest: string; forc
     return `argv changed: sent ${JSON.stringify(want).slice(0, 300)}, got ${JSON.stringify(r.printed.argv).slice(0, 300)}`;
   }
   const env = Object.keys(r.printed.env).sort();
-  if (JSON.stringify(env) !== JSON.stringify(['PATH', 'RUNBOARD_COMMAND', 'RUNBOARD_RUN_ID'])) {
+  if (JSON.stringify(env) !== JSON.stringify(['PATH', 'RUNBOARD_COMMAND', 'RUNBOARD_RUN_ID', 'RUNBOARD_URL'])) {
     stats.envLeaks++;
     return `environment beyond the allow-list: ${env.join(',')}`;
   }
@@ -241,7 +247,9 @@ it('refuses what a parameter pattern does not allow, and hostile command ids are
   const problems: string[] = [];
   for (const v of corpus(markers)) {
     const res = await request(exp.url, 'POST', '/api/v1/commands/patterned/runs', { headers: H(), body: JSON.stringify({ parameters: { tenant: v } }) });
-    if (/^[a-z0-9-]{1,32}$/.test(v) ? res.status !== 202 : res.status !== 400) problems.push(`tenant ${JSON.stringify(v)}: ${res.status}`);
+    // The pattern allows "-", but not at the start: that rule holds whatever the pattern says.
+    const ok = /^[a-z0-9-]{1,32}$/.test(v) && !v.startsWith('-');
+    if (ok ? res.status !== 202 : res.status !== 400) problems.push(`tenant ${JSON.stringify(v)}: ${res.status}`);
   }
   for (const id of ['opt;touch', 'opt%20--help', '..%2Fopt', 'opt%00', '%2e%2e', 'OPT', 'opt/../opt']) {
     const res = await request(exp.url, 'POST', `/api/v1/commands/${id}/runs`, { headers: H(), body: '{}' });

@@ -74,7 +74,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 (SECONDS > 0 ? it : it.skip)(`holds ${RATE} records/s and ${CLIENTS} stream clients for ${SECONDS} s: RSS growth < 5% after warm-up, no stall > 100 ms`, async () => {
   // A smaller ledger cap, so retention (every 5 minutes, in slices) runs under the load too.
-  const exp = await startWith({ ledger: { maxCostRecords: 250_000 } });
+  const exp = await startWith({ ledger: { maxCostRecords: 250_000 }, limits: { streamClientsPerClient: 1000 } });
   const intervalMs = 1000;
   const clients = Array.from({ length: CLIENTS }, (_, i) => streamClient(exp, i % 5 === 0 ? '/api/v1/stream' : i % 5 === 1 ? '/api/v1/stream?series=actions_*' : '/api/v1/stream?series=llm_*,soak*', intervalMs));
   const warmup = Math.max(60, SECONDS / 5);

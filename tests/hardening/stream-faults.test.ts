@@ -23,7 +23,7 @@ const auth = () => ({ Authorization: `Bearer ${exp.token}` });
 beforeAll(async () => {
   exp = await startWith({
     sampling: { intervalSeconds: INTERVAL_MS / 1000, retentionSeconds: 20 },
-    limits: { streamClients: 1000, streamBufferBytes: 1024 * 1024, labelValues: 2000, liveSeries: 20000 },
+    limits: { streamClients: 1000, streamClientsPerClient: 1000, streamBufferBytes: 1024 * 1024, labelValues: 2000, liveSeries: 20000 },
   }, { env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' } });
   // ~300 actions make ~1,500 series: an unfiltered frame is ~100 KB, so a reader that stops
   // reading is megabytes behind within seconds, and a full replay is ~20 MB per client.

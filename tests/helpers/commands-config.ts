@@ -16,7 +16,8 @@ export function commandsConfig(extra: object = {}): string {
         executable: node,
         args: [path.join(FIXTURES, 'print-argv.js'), '--text={text}', '--', '{text}', '{verbose?--verbose}', '{count}'],
         parameters: {
-          text: { type: 'string', maxLength: 500, default: 'hello' },
+          // print-argv only prints its argv: tests send option-like text to show it stays one literal entry.
+          text: { type: 'string', maxLength: 500, default: 'hello', allowLeadingDash: true },
           verbose: { type: 'boolean', default: false },
           count: { type: 'integer', min: 1, max: 10, default: 1 },
           mode: { type: 'enum', values: ['a', 'b'], default: 'a' },

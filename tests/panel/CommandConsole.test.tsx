@@ -17,7 +17,7 @@ const EDITOR = runPermission({ orgRole: 'Editor' });
 const VIEWER = runPermission({ orgRole: 'Viewer' });
 
 async function renderConsole(api: FakeConsoleApi, props: Partial<CommandConsoleProps> = {}) {
-  const view = render(<CommandConsole api={api} permission={EDITOR} startedBy="grafana:alice" width={1200} {...props} />);
+  const view = render(<CommandConsole api={api} permission={EDITOR} width={1200} {...props} />);
   await screen.findByTestId('runboard-console');
   // Templates and history load after the commands; let their answers land before the test acts.
   await waitFor(() => expect(api.listRuns).toHaveBeenCalled());
@@ -105,7 +105,7 @@ describe('commands and the generated form', () => {
     fireEvent.click(input(/^Fail halfway/));
     fireEvent.click(runButton());
     await waitFor(() =>
-      expect(api.startRun).toHaveBeenCalledWith('sample-task', { topic: 'quarterly report', ticket: 'OPS-1', steps: 4, model: 'claude-sonnet-4', fail: true }, 'grafana:alice')
+      expect(api.startRun).toHaveBeenCalledWith('sample-task', { topic: 'quarterly report', ticket: 'OPS-1', steps: 4, model: 'claude-sonnet-4', fail: true })
     );
   });
 });
@@ -232,7 +232,7 @@ describe('run lifecycle', () => {
 
     fireEvent.click(within(view).getByRole('button', { name: 'Re-run' }));
     await waitFor(() => expect(api.startRun).toHaveBeenCalledTimes(2));
-    expect(api.startRun.mock.calls[1]).toEqual(['sample-task', run.parameters, 'grafana:alice']);
+    expect(api.startRun.mock.calls[1]).toEqual(['sample-task', run.parameters]);
   });
 
   test('cancel asks the datasource, and the end event shows the outcome', async () => {
@@ -348,7 +348,7 @@ describe('history', () => {
     expect(rows[2]).toHaveAttribute('aria-current', 'true');
 
     fireEvent.click(within(view).getByRole('button', { name: 'Re-run' }));
-    await waitFor(() => expect(api.startRun).toHaveBeenCalledWith('sample-task', old.parameters, 'grafana:alice'));
+    await waitFor(() => expect(api.startRun).toHaveBeenCalledWith('sample-task', old.parameters));
     expect(input(/^Ticket/)).toHaveValue('OPS-2');
   });
 
@@ -447,7 +447,7 @@ describe('confirmation', () => {
 
     fireEvent.click(runButton());
     fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Run' }));
-    await waitFor(() => expect(api.startRun).toHaveBeenCalledWith('http-check', { url: 'http://127.0.0.1:9477/api/v1/health' }, 'grafana:alice'));
+    await waitFor(() => expect(api.startRun).toHaveBeenCalledWith('http-check', { url: 'http://127.0.0.1:9477/api/v1/health' }));
   });
 
   test('commands without confirm run at once', async () => {

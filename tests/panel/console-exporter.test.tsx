@@ -25,7 +25,7 @@ beforeAll(async () => {
   // about that here (Testing Library still wraps its own render and events in act).
   (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
   exporter = await startExporter(['--interval', '0.5']);
-  api = new ExporterConsoleApi(exporter.url, exporter.token);
+  api = new ExporterConsoleApi(exporter.url, exporter.token, 'test');
 });
 
 afterAll(async () => {
@@ -37,7 +37,7 @@ const type = (label: RegExp, value: string) => fireEvent.change(input(label), { 
 const LONG = { timeout: 20_000 };
 
 async function renderConsole() {
-  const view = render(<CommandConsole api={api} permission={runPermission({ orgRole: 'Editor' })} startedBy="grafana:test" width={1200} historyPageSize={5} />);
+  const view = render(<CommandConsole api={api} permission={runPermission({ orgRole: 'Editor' })} width={1200} historyPageSize={5} />);
   await screen.findByTestId('runboard-console', undefined, LONG);
   return view;
 }

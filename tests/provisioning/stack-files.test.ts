@@ -21,6 +21,7 @@ import {
   recordingRules,
   type Json,
 } from './provisioning-files';
+import { hostChecker } from '../../exporter/src/http/host-check';
 
 const DATASOURCE_ID = 'runboard-live-datasource';
 const PANEL_ID = 'runboard-console-panel';
@@ -128,6 +129,21 @@ describe('docker-compose.yml', () => {
     const home = env.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
     const local = path.join(ROOT, 'provisioning/dashboards', path.relative('/etc/grafana/provisioning/dashboards', home));
     expect(JSON.parse(fs.readFileSync(local, 'utf8')).uid).toBe('runboard-overview');
+  });
+
+  it('Prometheus and Grafana reach the exporter by names its Host allow-list answers; Grafana names the user to it', () => {
+    const exporter = resolved.services.exporter as Json;
+    const bindHost = exporter.command[exporter.command.indexOf('--host') + 1] as string;
+    const extra = String(exporter.environment.RUNBOARD_ALLOWED_HOSTS ?? '').split(',').filter(Boolean);
+    const allowed = hostChecker({ bindHost, allowedHosts: extra, machineName: 'container-id' });
+    const scrape = readYaml('provisioning/prometheus/prometheus.yml').scrape_configs.flatMap((c: Json) => c.static_configs.flatMap((sc: Json) => sc.targets as string[]));
+    const ds = readYaml('provisioning/datasources/runboard.yml').datasources.find((d: Json) => d.uid === 'runboard');
+    const hosts = [...scrape.filter((t: string) => t.endsWith(':9477')), new URL(ds.url).host];
+    expect(hosts.length).toBeGreaterThanOrEqual(2);
+    for (const h of hosts) expect([h, allowed(h)]).toEqual([h, true]);
+    expect(allowed('evil.example:9477')).toBe(false);
+    // Who started a run comes from Grafana's data proxy (README "Grafana plugins").
+    expect((resolved.services.grafana as Json).environment.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
   });
 
   it('plugin ids match the plugins\' plugin.json', () => {

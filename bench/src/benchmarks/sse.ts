@@ -111,7 +111,7 @@ export async function sse(ctx: Context): Promise<BenchResult> {
     const withBaseline = !ctx.quick || clients === 10_000;
     const runRunboard = async () => {
       const nodeArgs = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=sse-${clients}.cpuprofile`] : [];
-      const exp = await startExporter({ config: { limits: { streamClients: 20_000 } }, nodeArgs });
+      const exp = await startExporter({ config: { limits: { streamClients: 20_000, streamClientsPerClient: 20_000 } }, nodeArgs });
       try {
         await sleep(ctx.quick ? 1_500 : 2_500); // start-up settles: first ticks, inventory
         const r = await measureLevel(ctx, { pid: exp.pid, url: exp.url, token: exp.token }, clients, trials, windowMs);

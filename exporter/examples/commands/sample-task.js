@@ -2,17 +2,23 @@
 // A sample AI task: works through steps, reports progress with `::progress` and each model
 // call with `::llm`, so the console shows a live progress bar and the run's tokens and cost.
 'use strict';
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const steps = Number(opt('steps', '5'));
-const delayMs = Number(opt('delay-ms', '300'));
-const model = opt('model', 'gpt-4o-mini');
-const fail = args.includes('--fail');
+const { parseArgs } = require('node:util');
+// parseArgs stops at `--`: the topic after it is text even when it reads `--fail`.
+const { values, positionals } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '5' },
+    'delay-ms': { type: 'string', default: '300' },
+    model: { type: 'string', default: 'gpt-4o-mini' },
+    fail: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+const steps = Number(values.steps);
+const delayMs = Number(values['delay-ms']);
+const model = values.model;
+const fail = values.fail;
 const provider = model.startsWith('claude') ? 'anthropic' : model.startsWith('gemini') ? 'google' : 'openai';
-const topic = args[args.indexOf('--') + 1] ?? 'demo';
+const topic = positionals.join(' ') || 'demo';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

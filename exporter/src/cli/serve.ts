@@ -69,8 +69,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     exp = await Exporter.start(config);
   } catch (err) {
-    // A bad command declaration is a config error (2); anything else failed the start (1).
-    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof CommandConfigError ? 2 : 1);
+    // A bad command declaration is a config error (2); anything else failed the start (1). Either
+    // way one line, naming the file and the setting where there is one (e.g. the data dir's).
+    const message = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, '; ');
+    throw new CliError(message, err instanceof CommandConfigError ? 2 : 1);
   }
   demo = config.demo ? startDemo(exp) : undefined;
   printBanner(exp, demo !== undefined);

@@ -22,6 +22,9 @@ export interface LlmPricing {
 
 export interface PricedLlmRecord extends Omit<LlmRecord, 'kind'>, LlmPricing {}
 
+/** What counting a call needs: the call and the cost used (a ledger CostRecordInput is one). */
+export type CountableLlmCall = Pick<LlmRecord, 'provider' | 'model' | 'input_tokens' | 'output_tokens' | 'duration_seconds' | 'success'> & LlmPricing;
+
 /**
  * Looks a model up as `provider/model` first, then `model`. Prices are USD per million tokens.
  * Returns undefined for an unknown model: we never invent a price.
@@ -49,18 +52,23 @@ export class LlmCollector implements Collector {
     this.total = new RollingWindow(windowMs, startedAt, 4);
   }
 
-  /** Records the call and returns the cost that was used (not a copy of the record: it is hot). */
-  record(rec: Omit<LlmRecord, 'kind'>, now = Date.now()): LlmPricing {
+  /**
+   * The cost of a call, with no side effect: callers price a call, store it in the ledger, and
+   * only once the ledger has it count() it (README "The ledger": ledger first).
+   */
+  price(rec: Omit<LlmRecord, 'kind'>): LlmPricing {
+    if (rec.cost_usd !== undefined) return { cost_usd: rec.cost_usd, priced: 'client' };
+    const cost = priceFor(this.prices, rec.provider, rec.model, rec.input_tokens, rec.output_tokens);
+    return { cost_usd: cost, priced: cost === undefined ? 'unpriced' : 'table' };
+  }
+
+  /** Counts a priced call in the metrics and the rolling windows (it is hot: no copies). */
+  count(rec: CountableLlmCall, now = Date.now()): void {
     const provider = this.metrics.guards.provider.admit(rec.provider);
     let model = this.metrics.guards.model.admit(rec.model);
     if (model !== OVERFLOW_VALUE && this.metrics.guards.providerModel.admit(`${provider}\u0000${model}`) === OVERFLOW_VALUE) model = OVERFLOW_VALUE;
     const success = rec.success ?? true;
-    let cost = rec.cost_usd;
-    let priced: PricedLlmRecord['priced'] = 'client';
-    if (cost === undefined) {
-      cost = priceFor(this.prices, rec.provider, rec.model, rec.input_tokens, rec.output_tokens);
-      priced = cost === undefined ? 'unpriced' : 'table';
-    }
+    const cost = rec.priced === 'unpriced' ? undefined : rec.cost_usd;
     this.metrics.llmRequests.inc({ provider, model, outcome: success ? 'success' : 'failure' });
     if (rec.input_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'input' }, rec.input_tokens);
     if (rec.output_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'output' }, rec.output_tokens);
@@ -76,7 +84,13 @@ export class LlmCollector implements Collector {
     // The labels object is kept: the live store caches series ids by labels object.
     if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), labels: { provider, model } }));
     entry.w.observe(now, duration, !success, amounts);
-    return { cost_usd: cost, priced };
+  }
+
+  /** Prices and counts a call at once, for callers with nothing to store; returns the cost used. */
+  record(rec: Omit<LlmRecord, 'kind'>, now = Date.now()): LlmPricing {
+    const priced = this.price(rec);
+    this.count({ ...rec, ...priced }, now);
+    return priced;
   }
 
   collect(now: number): void {

@@ -1,13 +1,16 @@
 /**
  * Parameter values of a run, checked against the command's declared schema before anything runs,
  * and the start-time checks of a command declaration. Values come from HTTP clients and the CLI;
- * what passes here is pasted into argv entries as-is (argv.ts), so this is the gate.
+ * what passes here is pasted into argv entries as-is (argv.ts), so this is the gate. Argv without
+ * a shell stops shell tricks but not options: the rules that keep a value from becoming one are
+ * in the README, "Parameter rules".
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandSpec, ParameterSpec } from '../config';
 import type { CommandInfo, ParameterInfo, ParameterValue } from '../protocol';
 import { parseTemplateEntry, placeholders, TemplateError } from './argv';
+import { matchesWhole } from './pattern';
 
 /** A parameter value was refused; the HTTP layer answers 400 with `field`. */
 export class ParameterError extends Error {
@@ -34,18 +37,6 @@ export class CommandConfigError extends Error {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const patternCache = new Map<string, RegExp>();
-
-/** `^(?:p)$`: a pattern like `a|b` must not turn into "starts with a or ends with b". */
-function anchored(pattern: string): RegExp {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`);
-    patternCache.set(pattern, re);
-  }
-  return re;
-}
-
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -54,19 +45,38 @@ function kindOf(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/** The checks every text value passes: what an argv entry can carry, and the length. */
+function textProblem(v: unknown, maxLength: number): string | undefined {
+  if (typeof v !== 'string') return `expected a string, got ${kindOf(v)}`;
+  // NUL cannot be carried in an argv entry (the OS would cut the argument there).
+  if (v.includes('\u0000')) return 'must not contain NUL characters';
+  // Nor can a lone UTF-16 surrogate: the OS would get U+FFFD instead of what was sent.
+  if (LONE_SURROGATE.test(v)) return 'must be valid Unicode (no lone surrogate code units)';
+  const length = [...v].length;
+  if (length > maxLength) return `must be at most ${maxLength} characters (got ${length})`;
+  return undefined;
+}
+
+/** Integers below 0 need a declared `min`: "-5" is an option to most programs. */
+export function effectiveMin(p: { min?: number }): number {
+  return p.min ?? 0;
+}
+
 /** Returns a reason when `v` is not a valid value for `p`, else undefined. */
 export function checkValue(p: ParameterSpec, v: unknown): string | undefined {
   switch (p.type) {
     case 'string': {
-      if (typeof v !== 'string') return `expected a string, got ${kindOf(v)}`;
-      // NUL cannot be carried in an argv entry (the OS would cut the argument there).
-      if (v.includes('\u0000')) return 'must not contain NUL characters';
-      // Nor can a lone UTF-16 surrogate: the OS would get U+FFFD instead of what was sent.
-      if (LONE_SURROGATE.test(v)) return 'must be valid Unicode (no lone surrogate code units)';
-      const length = [...v].length;
-      if (length > p.maxLength) return `must be at most ${p.maxLength} characters (got ${length})`;
-      if (p.pattern !== undefined && !anchored(p.pattern).test(v)) return `must match the pattern ${p.pattern}`;
+      const problem = textProblem(v, p.maxLength);
+      if (problem) return problem;
+      const s = v as string;
+      if (!p.allowLeadingDash && s.startsWith('-')) return 'must not begin with "-" (a program could read it as an option)';
+      // Length first (above), then the pattern, on a linear-time engine: bounded work per value.
+      if (p.pattern !== undefined && !matchesWhole(p.pattern, s)) return `must match the pattern ${p.pattern}`;
       return undefined;
+    }
+    case 'path': {
+      const r = resolvePath(p, v);
+      return 'reason' in r ? r.reason : undefined;
     }
     case 'enum':
       if (typeof v !== 'string') return `expected one of ${p.values.join(', ')}, got ${kindOf(v)}`;
@@ -76,11 +86,67 @@ export function checkValue(p: ParameterSpec, v: unknown): string | undefined {
       // hide client bugs. The CLI converts its text with coerceParameter first.
       if (typeof v !== 'number') return `expected an integer, got ${kindOf(v)}`;
       if (!Number.isSafeInteger(v)) return `expected an integer, got ${v}`;
-      if (p.min !== undefined && v < p.min) return `must be at least ${p.min}`;
+      if (v < effectiveMin(p)) return `must be at least ${effectiveMin(p)}`;
       if (p.max !== undefined && v > p.max) return `must be at most ${p.max}`;
       return undefined;
     case 'boolean':
       return typeof v === 'boolean' ? undefined : `expected true or false, got ${kindOf(v)}`;
+  }
+}
+
+type PathSpec = Extract<ParameterSpec, { type: 'path' }>;
+
+/**
+ * A `path` value → the absolute path the command gets, or why it is refused. Relative values are
+ * taken from `root`; absolute ones must already be inside it. `..` is resolved by text first,
+ * then every part of the path that exists is resolved through its symbolic links
+ * (realpath) and must still be inside the root's own realpath, so neither `../..` nor a link in
+ * the tree leads out. The result never begins with "-": it is absolute.
+ */
+export function resolvePath(p: PathSpec, v: unknown): { value: string } | { reason: string } {
+  const problem = textProblem(v, p.maxLength);
+  if (problem) return { reason: problem };
+  const outside = { reason: `must be a path inside ${p.root}` };
+  let rootReal: string;
+  try {
+    rootReal = fs.realpathSync(p.root);
+  } catch (err) {
+    return { reason: `cannot be checked: the root ${p.root} is not available (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const lexical = path.resolve(p.root, v as string);
+  // An absolute value may name the root as configured or as resolved (what an earlier run recorded).
+  const rel = [p.root, rootReal].map((r) => path.relative(path.resolve(r), lexical)).find((r) => !escapes(r));
+  if (rel === undefined) return outside;
+  // Walk up to the longest part that exists; what is below it is plain names (no `..` left).
+  let existing = path.join(rootReal, rel);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      existing = fs.realpathSync(existing);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: `cannot be resolved (${code ?? 'error'})` };
+      // A link whose target is missing would be followed by whatever the command does with it.
+      if (isLink(existing)) return outside;
+      rest.unshift(path.basename(existing));
+      existing = path.dirname(existing);
+    }
+  }
+  const real = path.join(existing, ...rest);
+  if (escapes(path.relative(rootReal, real))) return outside;
+  return { value: real };
+}
+
+function escapes(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
@@ -99,6 +165,13 @@ export function resolveParameters(spec: Pick<CommandSpec, 'parameters'>, input: 
     const given = Object.prototype.hasOwnProperty.call(input, name) ? input[name] : undefined;
     const value = given !== undefined ? given : p.default;
     if (value === undefined) throw new ParameterError(`parameters.${name}`, 'is required');
+    if (p.type === 'path') {
+      // The resolved absolute path is what runs, and what the run records.
+      const r = resolvePath(p, value);
+      if ('reason' in r) throw new ParameterError(`parameters.${name}`, r.reason);
+      out[name] = r.value;
+      continue;
+    }
     const reason = checkValue(p, value);
     if (reason) throw new ParameterError(`parameters.${name}`, reason);
     out[name] = value as ParameterValue;
@@ -115,6 +188,7 @@ export function coerceParameter(spec: Pick<ParameterSpec | ParameterInfo, 'type'
   switch (spec.type) {
     case 'string':
     case 'enum':
+    case 'path':
       return raw;
     case 'integer': {
       const t = raw.trim();
@@ -165,13 +239,24 @@ function toParameterInfo(p: ParameterSpec): ParameterInfo {
   const base = { help: p.help, ...(p.title !== undefined ? { title: p.title } : {}) };
   switch (p.type) {
     case 'string':
-      return { type: 'string', ...base, maxLength: p.maxLength, ...opt('pattern', p.pattern), ...opt('default', p.default) };
+      return {
+        type: 'string',
+        ...base,
+        maxLength: p.maxLength,
+        ...opt('pattern', p.pattern),
+        ...(p.allowLeadingDash ? { allowLeadingDash: true } : {}),
+        ...opt('default', p.default),
+      };
     case 'enum':
       return { type: 'enum', ...base, values: [...p.values], ...opt('default', p.default) };
     case 'integer':
-      return { type: 'integer', ...base, ...opt('min', p.min), ...opt('max', p.max), ...opt('default', p.default) };
+      // The effective min, always: clients need not know that an unset min means 0.
+      return { type: 'integer', ...base, min: effectiveMin(p), ...opt('max', p.max), ...opt('default', p.default) };
     case 'boolean':
       return { type: 'boolean', ...base, ...opt('default', p.default) };
+    case 'path':
+      // The root is the admin's directory, shown so a form can say what values are relative to.
+      return { type: 'path', ...base, root: p.root, maxLength: p.maxLength, ...opt('default', p.default) };
   }
 }
 
@@ -197,8 +282,17 @@ export function checkCommandSpec(spec: CommandSpec, opts: CheckOptions = {}): st
   };
 
   for (const [name, p] of Object.entries(spec.parameters)) {
-    if (p.type === 'integer' && p.min !== undefined && p.max !== undefined && p.min > p.max) {
-      fail(`parameter "${name}": min ${p.min} is greater than max ${p.max}`);
+    if (p.type === 'integer' && p.max !== undefined && effectiveMin(p) > p.max) {
+      fail(`parameter "${name}": min ${effectiveMin(p)}${p.min === undefined ? ' (the default when min is not set)' : ''} is greater than max ${p.max}`);
+    }
+    if (p.type === 'path') {
+      let isDir = false;
+      try {
+        isDir = fs.statSync(p.root).isDirectory();
+      } catch {
+        fail(`parameter "${name}": root ${p.root} does not exist`);
+      }
+      if (!isDir) fail(`parameter "${name}": root ${p.root} is not a directory`);
     }
     if (p.type === 'enum' && new Set(p.values).size !== p.values.length) fail(`parameter "${name}": values has duplicates`);
     if (p.default !== undefined) {

@@ -11,7 +11,7 @@ import type { CommandInfo, LlmRecord, OutputLine, RunInfo, RunOutputEvent, RunOu
 import type { Ledger } from '../store/ledger';
 import { renderArgv } from './argv';
 import { OutputBuffer } from './output-buffer';
-import { resolveParameters, toCommandInfo } from './parameters';
+import { ParameterError, resolveParameters, toCommandInfo } from './parameters';
 import { runProcess } from './process-runner';
 import { parseProtocolLine } from './protocol-lines';
 import { QueueFullError, RunScheduler, type RunTicket } from './scheduler';
@@ -21,11 +21,43 @@ export interface CommandServiceDeps {
   log: Logger;
   /** Records a finished run's metrics and its action. */
   onFinished(run: RunInfo): void;
-  /** Records an `::llm` line as an LLM call; returns the cost used (undefined when unpriced). */
-  onLlm(rec: Omit<LlmRecord, 'kind'>, run: RunInfo): number | undefined;
+  /**
+   * Records an `::llm` line as an LLM call (ledger first, then metrics); returns the cost used
+   * (cost_usd undefined when unpriced), or undefined when the ledger refused the record.
+   */
+  onLlm(rec: Omit<LlmRecord, 'kind'>, run: RunInfo): { cost_usd?: number } | undefined;
   limits: { concurrentRuns: number; runQueue: number; runOutputBytes: number };
   /** The exporter's environment, filtered per command by its allow-list. */
   env?: NodeJS.ProcessEnv;
+  /** The exporter's own base URL, given to commands as RUNBOARD_URL (http-check's `--allow-exporter`). */
+  selfUrl?: () => string | undefined;
+}
+
+/**
+ * Who asked for a run, as the HTTP layer saw it. Grafana's data proxy removes any X-Grafana-User
+ * the browser sent and, with `send_user_header`, sets the signed-in login; the datasource's routes
+ * add `X-Runboard-Via: grafana` server side. So through Grafana the browser cannot choose the name.
+ */
+export interface RunOrigin {
+  /** What a direct API client said in the body (ignored through Grafana). */
+  startedBy?: string;
+  /** The login Grafana named in X-Grafana-User. */
+  grafanaUser?: string;
+  /** The request came through the datasource's routes. */
+  viaGrafana?: boolean;
+}
+
+/** `grafana` and `grafana:…` name what Grafana vouched for; a direct client may not claim them. */
+const RESERVED_STARTED_BY = /^\s*grafana\s*(:|$)/i;
+
+/** The startedBy a run records (README "Who started a run"). */
+export function startedByFor(origin: RunOrigin): string | null {
+  const login = origin.grafanaUser?.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 192);
+  if (login) return `grafana:${login}`;
+  if (origin.viaGrafana || origin.grafanaUser !== undefined) return 'grafana';
+  if (origin.startedBy === undefined || origin.startedBy === '') return null;
+  if (RESERVED_STARTED_BY.test(origin.startedBy)) throw new ParameterError('startedBy', '"grafana" and "grafana:…" are reserved for runs started through Grafana');
+  return origin.startedBy;
 }
 
 export class NotFoundError extends Error {}
@@ -33,6 +65,10 @@ export class ConflictError extends Error {}
 export { QueueFullError };
 
 type Listener = (e: RunOutputEvent) => void;
+
+export type RunSubscription =
+  | { live: true; info: RunInfo; lines: OutputLine[]; unsubscribe: () => void }
+  | { live: false; info: RunInfo; storedLines: () => OutputLine[] };
 
 interface LiveRun {
   info: RunInfo;
@@ -49,6 +85,7 @@ export class CommandService {
   private readonly live = new Map<string, LiveRun>();
   private readonly scheduler: RunScheduler;
   private stopping = false;
+  private warnedUnnamedGrafanaUser = false;
 
   constructor(
     specs: CommandSpec[],
@@ -75,11 +112,16 @@ export class CommandService {
   }
 
   /** Validates and queues a run; the run is in the ledger when this returns. */
-  start(commandId: string, input: { parameters?: Record<string, unknown>; startedBy?: string }): RunInfo {
+  start(commandId: string, input: { parameters?: Record<string, unknown> } & RunOrigin): RunInfo {
     if (this.stopping) throw new ConflictError('the exporter is stopping');
     const spec = this.specs.get(commandId);
     if (!spec) throw new NotFoundError(`no command "${commandId}"`);
     const parameters = resolveParameters(spec, input.parameters ?? {});
+    const startedBy = startedByFor(input);
+    if (startedBy === 'grafana' && !this.warnedUnnamedGrafanaUser) {
+      this.warnedUnnamedGrafanaUser = true;
+      this.deps.log.warn('a run was started through Grafana without X-Grafana-User, so it is recorded as "grafana": set [dataproxy] send_user_header = true in Grafana (GF_DATAPROXY_SEND_USER_HEADER=true) to record who started it');
+    }
     const info: RunInfo = {
       id: crypto.randomUUID(),
       command: spec.id,
@@ -87,7 +129,7 @@ export class CommandService {
       status: 'queued',
       outcome: null,
       queuePosition: null,
-      startedBy: input.startedBy ?? null,
+      startedBy,
       requestedAt: Date.now(),
       startedAt: null,
       finishedAt: null,
@@ -139,18 +181,20 @@ export class CommandService {
   }
 
   /**
-   * Output so far plus live events until the end; undefined for an unknown run. For a finished
-   * run `live` is false and `lines` holds the whole stored output.
+   * A live run: its output so far, and `listener` gets its events until the end. Callers bound
+   * how many listeners a run gets (the output route admits each reader under the stream limits,
+   * and drops a reader that stops reading). A finished run: its info, and its stored output read
+   * only if asked (the route may have it already). Undefined for an unknown run.
    */
-  subscribe(id: string, listener: Listener): { lines: OutputLine[]; info: RunInfo; live: boolean; unsubscribe: () => void } | undefined {
+  subscribe(id: string, listener: Listener): RunSubscription | undefined {
     const run = this.live.get(id);
     if (run) {
       run.listeners.add(listener);
-      return { lines: run.output.lines(), info: { ...run.info }, live: true, unsubscribe: () => run.listeners.delete(listener) };
+      return { live: true, lines: run.output.lines(), info: { ...run.info }, unsubscribe: () => run.listeners.delete(listener) };
     }
     const info = this.deps.ledger.getRun(id);
     if (!info) return undefined;
-    return { lines: this.deps.ledger.getOutput(id) ?? [], info, live: false, unsubscribe: () => undefined };
+    return { live: false, info, storedLines: () => this.deps.ledger.getOutput(id) ?? [] };
   }
 
   /** Cancels everything still queued or running (shutdown) and waits until they are recorded. */
@@ -190,6 +234,8 @@ export class CommandService {
     for (const name of spec.env) if (source[name] !== undefined) env[name] = source[name]!;
     env.RUNBOARD_RUN_ID = info.id;
     env.RUNBOARD_COMMAND = spec.id;
+    const selfUrl = this.deps.selfUrl?.();
+    if (selfUrl) env.RUNBOARD_URL = selfUrl;
 
     const handle = runProcess(
       { executable: spec.executable, argv: renderArgv(spec, info.parameters), cwd: spec.cwd, env, timeoutMs: spec.timeoutSeconds * 1000 },
@@ -210,11 +256,16 @@ export class CommandService {
       this.emit(run, { event: 'progress', data: { percent: proto.percent, message: proto.message } });
     } else if (proto?.kind === 'llm') {
       const rec = { ...proto.record, run_id: run.info.id };
-      const cost = this.deps.onLlm(rec, run.info);
-      run.info.inputTokens += rec.input_tokens;
-      run.info.outputTokens += rec.output_tokens;
-      run.info.costUsd += cost ?? 0;
-      this.emit(run, { event: 'llm', data: { ...rec, ...(cost !== undefined ? { cost_usd: cost } : {}) } });
+      const priced = this.deps.onLlm(rec, run.info);
+      // A call the ledger refused (logged by the exporter) is left out of the run's totals too;
+      // the run goes on, and its output keeps the line.
+      if (priced) {
+        const cost = priced.cost_usd;
+        run.info.inputTokens += rec.input_tokens;
+        run.info.outputTokens += rec.output_tokens;
+        run.info.costUsd += cost ?? 0;
+        this.emit(run, { event: 'llm', data: { ...rec, ...(cost !== undefined ? { cost_usd: cost } : {}) } });
+      }
     }
     // Protocol lines stay in the output too: the log shows what the command said.
     this.appendLine(run, stream, text, t);

@@ -9,8 +9,13 @@ import { allowAll, requireToken, tokenChecker } from './auth';
 import { bodyErrorCode, errorHandler, sendError } from './errors';
 import { rateLimit } from './rate-limit';
 import { isStreamRequest, streamHandler } from './stream-route';
+import { hostChecker, refuseMisdirected } from './host-check';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
+import { LedgerWriteError } from '../store/ledger';
+
+/** A refused ledger write is retried after this: a full disk is not freed in milliseconds. */
+const LEDGER_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The HTTP server's request listener: stream connections on the canonical path go straight to
@@ -19,12 +24,14 @@ import { parseIntParam, parseStringParam, parseTime } from './query-params';
 export function createRequestListener(exp: Exporter): (req: IncomingMessage, res: ServerResponse) => void {
   const stream = streamHandler({
     hub: exp.hub,
+    streams: exp.streams,
     checkToken: exp.config.auth.readPublic ? null : tokenChecker(exp.token),
-    maxClients: exp.config.limits.streamClients,
-    onRefusedForLimit: () => exp.metrics.streamDisconnects.inc({ reason: 'limit' }),
   });
   const app = createApp(exp, stream);
+  const hostAllowed = hostChecker({ bindHost: exp.config.host, allowedHosts: exp.config.server.allowedHosts });
   return (req, res) => {
+    // Before the stream/app split: every route, /metrics and the stream included (host-check.ts).
+    if (refuseMisdirected(hostAllowed, req, res)) return;
     if (!isStreamRequest(req)) return void app(req, res);
     try {
       stream(req, res);
@@ -39,7 +46,7 @@ export function createRequestListener(exp: Exporter): (req: IncomingMessage, res
 
 /** The express app: DESIGN §4's routes over one Exporter. */
 export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler>): express.Express {
-  const { config, metrics, store, hub } = exp;
+  const { config, metrics, store } = exp;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -71,7 +78,7 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
       startedAt: exp.startedAt,
       intervalMs: store.intervalMs,
       series: store.seriesCount,
-      streamClients: hub.size,
+      streamClients: exp.streams.size,
       currentAction: exp.currentAction,
       collectors,
       ...(exp.inventory ? { system: exp.inventory } : {}),
@@ -126,12 +133,21 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
       metrics.ingestRejected.inc({ reason: err.code });
       return sendError(res, err.code === 'too_many_records' ? 413 : 400, err.code, err.message, err.field);
     }
-    const byKind = exp.ingest(records);
+    let byKind;
+    try {
+      byKind = exp.ingest(records);
+    } catch (err) {
+      if (!(err instanceof LedgerWriteError)) throw err;
+      // Nothing of the batch was counted (README "The ledger"): the client sends it again later.
+      metrics.ingestRejected.inc({ reason: err.code });
+      res.setHeader('Retry-After', String(LEDGER_RETRY_AFTER_SECONDS));
+      return sendError(res, 503, err.code, err.message);
+    }
     const body: IngestResponse = { accepted: records.length, byKind };
     res.status(202).json(body);
   }, countBodyError);
 
-  app.use(API_PREFIX, commandRoutes({ commands: exp.commands, ledger: exp.ledger, auth: write, json, retryMs: config.stream.retryMs }));
+  app.use(API_PREFIX, commandRoutes({ commands: exp.commands, ledger: exp.ledger, auth: write, json, streams: exp.streams, runOutputBytes: config.limits.runOutputBytes }));
 
   app.use(API_PREFIX, (req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
   // Outside the API too: JSON, not express's HTML page.

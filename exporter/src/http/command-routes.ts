@@ -14,15 +14,16 @@ import {
   startRunRequestSchema,
   type CommandsResponse,
   type CostGrouping,
-  type RunOutputEvent,
   type RunsPage,
 } from '../protocol';
 import { TemplateConflictError, type Ledger } from '../store/ledger';
+import type { EventStreams } from '../stream/event-stream';
+import { FinishedOutputCache, followLive, replayFinished } from '../stream/run-output';
 import { badRequest, HttpError, sendError } from './errors';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
 
-export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; auth: RequestHandler; json: RequestHandler; retryMs: number }): Router {
-  const { commands, ledger, auth, json } = deps;
+export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; auth: RequestHandler; json: RequestHandler; streams: EventStreams; runOutputBytes: number }): Router {
+  const { commands, ledger, auth, json, streams } = deps;
   const r = express.Router();
   r.use(auth);
 
@@ -34,7 +35,7 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
   r.post('/commands/:id/runs', json, (req, res) => {
     const body = parseBody(startRunRequestSchema, req.body ?? {});
     try {
-      const run = commands.start(String(req.params.id), body);
+      const run = commands.start(String(req.params.id), { ...body, ...grafanaOrigin(req) });
       res.status(202).location(`/api/v1/runs/${run.id}`).json(run);
     } catch (err) {
       throw mapError(err);
@@ -79,7 +80,10 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
     }
   });
 
+  // Finished runs' output, formatted once for all readers; a few runs' worth (run-output.ts).
+  const finished = new FinishedOutputCache(8 * deps.runOutputBytes);
   r.get('/runs/:id/output', (req, res) => {
+    const id = String(req.params.id);
     const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', req.query.lastEventId);
     let after = -1;
     if (rawLast !== undefined && rawLast !== '') {
@@ -88,30 +92,25 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
     }
     if (req.method === 'HEAD') {
       // Headers only: a live run's stream would otherwise stay open, unread, until the run ends.
-      if (!commands.get(String(req.params.id))) throw new HttpError(404, 'not_found', `no run "${req.params.id}"`);
+      if (!commands.get(id)) throw new HttpError(404, 'not_found', `no run "${id}"`);
       return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
     }
-    const pending: RunOutputEvent[] = [];
-    let ready = false;
-    const send = (e: RunOutputEvent) => {
-      if (!ready) return void pending.push(e);
-      writeRunEvent(res, e, after);
-      if (e.event === 'end') res.end();
-    };
-    const sub = commands.subscribe(String(req.params.id), send);
-    if (!sub) throw new HttpError(404, 'not_found', `no run "${req.params.id}"`);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write(`retry: ${deps.retryMs}\n\n`);
-    writeRunEvent(res, { event: 'status', data: sub.info }, after);
-    for (const line of sub.lines) writeRunEvent(res, { event: 'line', data: line }, after);
-    if (!sub.live) {
-      writeRunEvent(res, { event: 'end', data: sub.info }, after);
-      res.end();
-      return;
+    // Admitted before anything is read: a client over its limit costs no ledger read.
+    const refused = streams.admit(req);
+    if (refused) {
+      res.setHeader('Retry-After', String(refused.retryAfterSeconds));
+      throw new HttpError(refused.status, refused.code, refused.message);
     }
-    ready = true;
-    for (const e of pending) send(e);
-    res.on('close', sub.unsubscribe);
+    const follow = followLive(after);
+    const sub = commands.subscribe(id, follow.listener);
+    if (!sub) throw new HttpError(404, 'not_found', `no run "${id}"`);
+    if (!sub.live) {
+      const output = finished.get(id, sub.storedLines);
+      return replayFinished(streams.open(req, res), sub.info, output, after);
+    }
+    const stream = streams.open(req, res);
+    stream.whenClosed(sub.unsubscribe);
+    follow.start(stream, sub.info, sub.lines);
   });
 
   r.get('/templates', (req, res) => {
@@ -173,13 +172,15 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
   return r;
 }
 
-function writeRunEvent(res: Response, e: RunOutputEvent, afterLine: number): void {
-  if (e.event === 'line') {
-    if (e.data.seq <= afterLine) return;
-    res.write(`id: ${e.data.seq}\nevent: line\ndata: ${JSON.stringify(e.data)}\n\n`);
-  } else {
-    res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
-  }
+/**
+ * What Grafana's data proxy said about the request: X-Grafana-User (send_user_header; Grafana
+ * removes one the browser sent) and X-Runboard-Via, a route header of the datasource's plugin.json.
+ */
+function grafanaOrigin(req: express.Request): { grafanaUser?: string; viaGrafana: boolean } {
+  const user = req.headers['x-grafana-user'];
+  // Node reads header bytes as latin1; Grafana sends the login as UTF-8.
+  const grafanaUser = typeof user === 'string' ? Buffer.from(user, 'latin1').toString('utf8') : undefined;
+  return { grafanaUser, viaGrafana: req.headers['x-runboard-via'] === 'grafana' };
 }
 
 /** RFC 4180: quote fields with commas, quotes or line breaks; neutralise spreadsheet formulas. */

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ApiError } from '../protocol';
 
 /** An error with an HTTP status that the error handler turns into DESIGN §4's error body. */
@@ -20,6 +21,14 @@ export function badRequest(field: string, reason: string): HttpError {
 export function sendError(res: Response, status: number, code: string, message: string, field?: string): void {
   const body: ApiError = { error: { code, message, ...(field !== undefined ? { field } : {}) } };
   res.status(status).json(body);
+}
+
+/** The same error body on a plain node:http response, for what answers before Express (stream fast path, Host check). */
+export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): void {
+  const body: ApiError = { error: { code, message, ...(field !== undefined ? { field } : {}) } };
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** The error code a body-parser failure is answered with (see errorHandler). */

@@ -8,18 +8,18 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
-import type { ApiError } from '../protocol';
 import { API_PREFIX } from '../protocol';
+import type { EventStreams } from '../stream/event-stream';
 import type { SseHub } from '../stream/sse-hub';
-import { HttpError } from './errors';
+import { HttpError, sendJsonError } from './errors';
 import { parseStringParam } from './query-params';
 
 export interface StreamRouteOptions {
   hub: SseHub;
+  /** The event-stream writer shared by every stream route: limits, headers, back-pressure. */
+  streams: EventStreams;
   /** Null when the stream is public (auth.readPublic), else the bearer-token check. */
   checkToken: ((header: string | undefined) => boolean) | null;
-  maxClients: number;
-  onRefusedForLimit: () => void;
 }
 
 const STREAM_PATH = `${API_PREFIX}/stream`;
@@ -35,16 +35,9 @@ export function isStreamRequest(req: IncomingMessage): boolean {
   return path === STREAM_PATH;
 }
 
-function sendJsonError(res: ServerResponse, status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): void {
-  const body: ApiError = { error: { code, message, ...(field !== undefined ? { field } : {}) } };
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 /** One handler for both paths in; `query` is what the caller parsed from the URL. */
 export function streamHandler(opts: StreamRouteOptions) {
-  const { hub } = opts;
+  const { hub, streams } = opts;
   return (req: IncomingMessage, res: ServerResponse, query?: Record<string, unknown>): void => {
     if (opts.checkToken && !opts.checkToken(req.headers.authorization)) {
       const message = req.headers.authorization ? 'invalid API token' : 'missing API token: send "Authorization: Bearer <token>"';
@@ -52,10 +45,6 @@ export function streamHandler(opts: StreamRouteOptions) {
     }
     // HEAD gets the headers only: a stream it can never read would hold a client slot forever.
     if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
-    if (hub.full) {
-      opts.onRefusedForLimit();
-      return sendJsonError(res, 503, 'too_many_streams', `stream client limit of ${opts.maxClients} reached (limits.streamClients)`, undefined, { 'Retry-After': '5' });
-    }
     const q = query ?? querystring.parse((req.url ?? '').split('?')[1] ?? '');
     try {
       const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', q.lastEventId);
@@ -64,7 +53,10 @@ export function streamHandler(opts: StreamRouteOptions) {
         if (!/^\d+$/.test(String(rawLast))) return sendJsonError(res, 400, 'invalid_request', 'Last-Event-ID: must be a sequence number', 'Last-Event-ID');
         lastEventId = Number(rawLast);
       }
-      hub.attach(res, parseStringParam('series', q.series), lastEventId);
+      const series = parseStringParam('series', q.series);
+      const refused = streams.admit(req);
+      if (refused) return sendJsonError(res, refused.status, refused.code, refused.message, undefined, { 'Retry-After': String(refused.retryAfterSeconds) });
+      hub.attach(streams.open(req, res), series, lastEventId);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       sendJsonError(res, err.status, err.code, err.message, err.field);

@@ -67,6 +67,12 @@ export function createMetrics(labelValues: number) {
     streamClients: new Gauge({ name: 'runboard_stream_clients', help: 'Connected SSE stream clients.', registers: r }),
     streamDisconnects: new Counter({ name: 'runboard_stream_disconnects_total', help: 'SSE stream disconnects by reason (client, slow, shutdown, limit).', labelNames: ['reason'] as const, registers: r }),
     ingestRejected: new Counter({ name: 'runboard_ingest_rejected_total', help: 'Ingest requests or records rejected, by reason.', labelNames: ['reason'] as const, registers: r }),
+    ledgerRefusedRecords: new Counter({
+      name: 'runboard_ledger_refused_records_total',
+      help: 'LLM cost records the ledger refused to store (full disk or ledger.maxSizeBytes, read-only file, I/O error), by source (ingest, sdk, command); none of them is counted in the LLM metrics.',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
     ingestRecords: new Counter({
       name: 'runboard_ingest_records_total',
       help: 'Records accepted through ingest and the SDK, by kind.',

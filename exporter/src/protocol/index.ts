@@ -160,11 +160,18 @@ export const STREAM_EVENT_SAMPLE = 'sample';
 // ---------- commands, runs, templates, costs (DESIGN §4-5) ----------
 export type ParameterValue = string | number | boolean;
 
+/**
+ * A parameter as clients see it (README "Parameter rules"). A string beginning with "-" is
+ * refused unless `allowLeadingDash`; an integer below `min` is refused (this exporter always
+ * sends `min`, 0 when the config sets none); a `path` is resolved inside `root` and the command
+ * gets the absolute path.
+ */
 export type ParameterInfo =
-  | { type: 'string'; title?: string; help: string; default?: string; pattern?: string; maxLength: number }
+  | { type: 'string'; title?: string; help: string; default?: string; pattern?: string; maxLength: number; allowLeadingDash?: boolean }
   | { type: 'enum'; title?: string; help: string; values: string[]; default?: string }
   | { type: 'integer'; title?: string; help: string; min?: number; max?: number; default?: number }
-  | { type: 'boolean'; title?: string; help: string; default?: boolean };
+  | { type: 'boolean'; title?: string; help: string; default?: boolean }
+  | { type: 'path'; title?: string; help: string; root: string; maxLength: number; default?: string };
 
 /** A command as clients see it: never its executable, argv or environment. */
 export interface CommandInfo {
@@ -193,7 +200,10 @@ export interface RunInfo {
   outcome: RunOutcome | null;
   /** 1-based place in the queue while queued, else null. */
   queuePosition: number | null;
-  /** Who or what started it, as the request said (free text, e.g. a Grafana user). */
+  /**
+   * Who or what started it: `grafana:<login>` (the user Grafana's data proxy named), `grafana`
+   * (through Grafana, user not sent), else what a direct API client said (README "Commands").
+   */
   startedBy: string | null;
   requestedAt: number;
   startedAt: number | null;
@@ -216,7 +226,12 @@ export interface RunInfo {
 
 export const startRunRequestSchema = z.strictObject({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  startedBy: z.string().max(200).optional(),
+  /** Only a direct API client's word is used: through Grafana the data proxy names the user. */
+  startedBy: z
+    .string()
+    .max(200)
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must be plain printable text (no control or format characters)')
+    .optional(),
 });
 export type StartRunRequest = z.input<typeof startRunRequestSchema>;
 

@@ -34,6 +34,7 @@ import type {
   Template,
 } from '../protocol';
 import { latestVersion, LedgerVersionError, runMigrations } from './migrations';
+import { createPrivateFile } from './data-dir';
 
 export { LedgerVersionError, migrations, latestVersion, runMigrations } from './migrations';
 export type { Migration } from './migrations';
@@ -52,6 +53,11 @@ export interface LedgerOptions {
   synchronous?: 'normal' | 'full';
   /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Largest size of the database file in bytes (0 or absent = unlimited), through SQLite's
+   * `max_page_count`: a write that needs more pages fails with SQLITE_FULL, as on a full disk.
+   */
+  maxSizeBytes?: number;
 }
 
 /** A cost record as the caller hands it over (ingest, SDK, `::llm` lines of a command). */
@@ -126,6 +132,29 @@ export class TemplateConflictError extends Error {
     this.name = 'TemplateConflictError';
   }
 }
+
+/**
+ * A write the ledger could not store because of its storage (full disk or `ledger.maxSizeBytes`,
+ * read-only file, I/O error, lock held too long): nothing of it was stored, and the same write
+ * may succeed later. The message names the file, SQLite's reason and code, in one line.
+ */
+export class LedgerWriteError extends Error {
+  /** The API's error code for it (503). */
+  readonly code = 'ledger_unavailable';
+  constructor(
+    readonly file: string,
+    readonly sqliteCode: string,
+    reason: string,
+    /** The setting that explains it, when one does. */
+    setting = '',
+  ) {
+    super(`the ledger ${file} refused the write: ${reason} (${sqliteCode}${setting ? `; ${setting}` : ''})`);
+    this.name = 'LedgerWriteError';
+  }
+}
+
+/** SQLite result codes (extended ones start with these) that come from storage, not from the data. */
+const STORAGE_ERRORS = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_PROTOCOL', 'SQLITE_NOMEM', 'SQLITE_PERM'];
 
 export const INTERRUPTED_RUN_ERROR = 'the exporter stopped while this run was active';
 
@@ -330,6 +359,16 @@ interface RollupDelta {
   unpriced: number;
 }
 
+/**
+ * Caps the database file at `bytes` (rounded down to whole pages). Per connection, so applied at
+ * every open; a file already larger keeps its size (SQLite never lowers the cap below it) and
+ * takes new rows only into pages retention frees.
+ */
+function applyMaxSize(db: Database.Database, bytes: number): void {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`max_page_count = ${Math.max(1, Math.floor(bytes / pageSize))}`);
+}
+
 export class Ledger {
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<Ledger['prepareAll']>;
@@ -398,13 +437,18 @@ export class Ledger {
   }
 
   /**
-   * Opens (creating it and its directory if needed) and migrates the ledger at `file`
+   * Opens (creating it 0600 and its directory 0700 if needed) and migrates the ledger at `file`
    * (`:memory:` for a throw-away one). Throws LedgerVersionError for a ledger written by a newer
    * Runboard.
    */
   static open(file: string, opts: LedgerOptions): Ledger {
     const memory = file === ':memory:';
-    if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (!memory) {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      // SQLite gives the -wal and -shm files the database file's mode: a new ledger is created
+      // 0600 here, before SQLite opens it, so all three are private (README "The data dir").
+      createPrivateFile(file);
+    }
     const db = new Database(file);
     try {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
@@ -423,6 +467,7 @@ export class Ledger {
       // prune() stages ids in a temp table; keep it off the disk.
       db.pragma('temp_store = MEMORY');
       runMigrations(db, undefined, file);
+      if (opts.maxSizeBytes) applyMaxSize(db, opts.maxSizeBytes);
       return new Ledger(file, db, { ...opts });
     } catch (err) {
       db.close();
@@ -600,11 +645,25 @@ export class Ledger {
 
   /**
    * Stores a batch of cost records in one transaction: all or none, committed when this returns.
-   * Throws (storing nothing) when a record breaks a constraint, e.g. priced 'client' without cost.
+   * Throws (storing nothing) a LedgerWriteError when the storage refuses the write (full disk or
+   * maxSizeBytes, read-only, I/O error), and SQLite's own error when a record breaks a
+   * constraint, e.g. priced 'client' without cost (a caller's bug: retrying cannot help).
    */
   insertCostRecords(records: readonly CostRecordInput[]): number {
     if (records.length === 0) return 0;
-    return this.insertCostsTx(records);
+    try {
+      return this.insertCostsTx(records);
+    } catch (err) {
+      throw this.storageError(err) ?? err;
+    }
+  }
+
+  /** The LedgerWriteError for a storage failure, undefined for any other error. */
+  private storageError(err: unknown): LedgerWriteError | undefined {
+    const code = (err as { code?: unknown }).code;
+    if (!(err instanceof Database.SqliteError) || typeof code !== 'string' || !STORAGE_ERRORS.some((c) => code.startsWith(c))) return undefined;
+    const setting = code === 'SQLITE_FULL' && this.options.maxSizeBytes ? `ledger.maxSizeBytes is ${this.options.maxSizeBytes}` : '';
+    return new LedgerWriteError(this.file, code, err.message, setting);
   }
 
   /**

@@ -1,30 +1,20 @@
 /**
- * The SSE hub (DESIGN §4): one `sample` event per tick, serialised once per distinct series
- * filter and written to every client with that filter; Last-Event-ID replay from the live store;
- * heartbeats; and back-pressure — a client whose unsent bytes pass the bound is dropped (it may
- * resume with Last-Event-ID) so one stalled reader never grows memory or delays the others.
+ * The samples stream (DESIGN §4): one `sample` event per tick, serialised once per distinct
+ * series filter and written to every client with that filter, and Last-Event-ID replay from the
+ * live store. Headers, heartbeats, back-pressure, replay slices and client limits are the
+ * event-stream writer's (event-stream.ts), the same for every stream route.
  */
-import type { ServerResponse } from 'node:http';
-import type { Metrics } from '../metrics/registry';
 import { STREAM_EVENT_SAMPLE } from '../protocol';
 import { splitSeriesList } from '../protocol/series';
 import type { LiveStore, Tick } from '../store/live-store';
-
-export type DisconnectReason = 'client' | 'slow' | 'shutdown';
-
-export interface HubOptions {
-  maxClients: number;
-  maxBufferBytes: number;
-  heartbeatMs: number;
-  retryMs: number;
-}
+import { REPLAY_SLICE_BYTES, type EventStream } from './event-stream';
 
 interface Client {
-  res: ServerResponse;
+  stream: EventStream;
   filterKey: string;
   filter: ((id: string) => boolean) | undefined;
-  /** While a replay waits for 'drain': the ticks broadcast meanwhile. */
-  waitedTicks?: number;
+  /** The replay's drain wait seen at the last tick (EventStream.drainWait). */
+  seenWait?: number;
 }
 
 /** `series=` accepts exact ids and `prefix*` patterns, comma-separated. */
@@ -66,89 +56,70 @@ export function sampleJson(tick: Tick, filter?: (id: string) => boolean): string
 
 export class SseHub {
   private readonly clients = new Set<Client>();
-  /** Clients still being sent what they missed (Last-Event-ID); they count towards the limit. */
+  /** Clients still being sent what they missed (Last-Event-ID). */
   private readonly replaying = new Set<Client>();
-  private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
 
-  constructor(
-    private readonly store: LiveStore,
-    private readonly metrics: Metrics,
-    private readonly opts: HubOptions,
-  ) {
-    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), opts.heartbeatMs);
-    this.heartbeat.unref();
-  }
+  constructor(private readonly store: LiveStore) {}
 
+  /** Clients of the samples stream (run-output readers are counted by EventStreams). */
   get size(): number {
     return this.clients.size + this.replaying.size;
   }
 
-  get full(): boolean {
-    return this.size >= this.opts.maxClients;
-  }
-
-  /**
-   * Takes over `res` as an event stream. Headers and the `retry:` hint go out at once because
-   * Grafana's proxy times out on headers, not on the body.
-   */
-  attach(res: ServerResponse, seriesParam: string | undefined, lastEventId: number | undefined): void {
+  /** Serves the samples stream on an admitted, opened event stream. */
+  attach(stream: EventStream, seriesParam: string | undefined, lastEventId: number | undefined): void {
     const { key, match } = parseSeriesFilter(seriesParam);
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // Stops nginx-style proxies from buffering the stream.
-      'X-Accel-Buffering': 'no',
+    const client: Client = { stream, filterKey: key, filter: match };
+    stream.whenClosed(() => {
+      this.clients.delete(client);
+      this.replaying.delete(client);
     });
-    res.socket?.setNoDelay(true);
-    res.write(`retry: ${this.opts.retryMs}\n\n`);
-    const client: Client = { res, filterKey: key, filter: match };
-    res.on('close', () => this.remove(client, 'client'));
+    if (!stream.open) return;
     if (lastEventId === undefined) {
       this.clients.add(client);
     } else {
       this.replaying.add(client);
       this.replay(client, lastEventId);
     }
-    this.metrics.streamClients.set(this.size);
   }
 
   /**
-   * Sends the ticks after `after` a few at a time, waiting for 'drain' whenever the unsent bytes
-   * pass the bound: a replay of the whole live store (megabytes) is never buffered at once. Ticks
-   * committed meanwhile are part of the replay; once caught up, the client gets the broadcasts.
-   * One that does not drain for a whole tick is dropped as slow (see broadcast) and may resume.
+   * Sends the ticks after `after` in slices (EventStream.replay): a replay of the whole live
+   * store (megabytes) is never formatted or buffered at once. Ticks committed meanwhile are part
+   * of the replay; once caught up, the client gets the broadcasts. One whose replay waits for
+   * 'drain' for a whole tick is dropped as slow (see broadcast) and may resume.
    */
   private replay(client: Client, after: number): void {
     let last = after;
-    const pump = (): void => {
-      client.waitedTicks = undefined;
-      if (!this.replaying.has(client)) return;
-      for (let batch = this.store.ticksAfter(last, 16); batch.length > 0; batch = this.store.ticksAfter(last, 16)) {
-        for (const tick of batch) {
-          client.res.write(formatSample(tick, client.filter));
-          last = tick.seq;
-          if (client.res.writableLength > this.opts.maxBufferBytes) {
-            client.waitedTicks = 0;
-            client.res.once('drain', pump);
-            return;
-          }
+    let batch: Tick[] = [];
+    let i = 0;
+    const next = (): string | undefined => {
+      let out = '';
+      while (out.length < REPLAY_SLICE_BYTES) {
+        if (i >= batch.length) {
+          batch = this.store.ticksAfter(last, 16);
+          i = 0;
+          if (batch.length === 0) break;
         }
+        const tick = batch[i++];
+        out += formatSample(tick, client.filter);
+        last = tick.seq;
       }
-      this.replaying.delete(client);
-      this.clients.add(client);
+      return out === '' ? undefined : out;
     };
-    pump();
+    client.stream.replay(next, () => {
+      if (!this.replaying.delete(client) || !client.stream.open) return;
+      this.clients.add(client);
+    });
   }
 
   /** Sends one tick to every client; each distinct filter is serialised once. */
   broadcast(tick: Tick): void {
     for (const client of this.replaying) {
-      if (client.waitedTicks !== undefined && ++client.waitedTicks > 1) {
-        this.remove(client, 'slow');
-        client.res.destroy();
-      }
+      const wait = client.stream.drainWait;
+      if (wait !== 0 && wait === client.seenWait) client.stream.drop();
+      client.seenWait = wait;
     }
     if (this.clients.size === 0) return;
     // Encoded once per filter, not once per client.
@@ -159,40 +130,14 @@ export class SseHub {
         frame = Buffer.from(formatSample(tick, client.filter));
         frames.set(client.filterKey, frame);
       }
-      this.send(client, frame);
+      client.stream.send(frame);
     }
   }
 
-  /** Ends every stream (shutdown): clients see a clean end and reconnect elsewhere or later. */
+  /** Ends every samples stream (shutdown): clients see a clean end and reconnect elsewhere or later. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
-    for (const client of [...this.clients, ...this.replaying]) {
-      this.remove(client, 'shutdown');
-      client.res.end();
-    }
-  }
-
-  private write(frame: string): void {
-    const buf = Buffer.from(frame);
-    for (const client of this.clients) this.send(client, buf);
-  }
-
-  private send(client: Client, frame: Buffer): void {
-    const res = client.res;
-    // Bytes still queued from earlier frames: a reader that keeps up has none by the next tick.
-    if (res.writableLength > this.opts.maxBufferBytes) {
-      this.remove(client, 'slow');
-      res.destroy();
-      return;
-    }
-    res.write(frame);
-  }
-
-  private remove(client: Client, reason: DisconnectReason): void {
-    if (!this.clients.delete(client) && !this.replaying.delete(client)) return;
-    this.metrics.streamDisconnects.inc({ reason });
-    this.metrics.streamClients.set(this.size);
+    for (const client of [...this.clients, ...this.replaying]) client.stream.shutdown();
   }
 }

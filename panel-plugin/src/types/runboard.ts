@@ -26,7 +26,8 @@ export interface SaveTemplateRequest {
 
 export interface RunboardConsoleApi {
   listCommands(): Promise<CommandInfo[]>;
-  startRun(commandId: string, parameters: Record<string, ParameterValue>, startedBy?: string): Promise<RunInfo>;
+  /** Who started it is not the panel's to say: the exporter takes it from Grafana's data proxy. */
+  startRun(commandId: string, parameters: Record<string, ParameterValue>): Promise<RunInfo>;
   /** Live events of a running run; a finished run replays its stored output and ends. */
   streamRunOutput(runId: string): Observable<RunOutputEvent>;
   cancelRun(runId: string): Promise<RunInfo>;

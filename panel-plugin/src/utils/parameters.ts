@@ -77,6 +77,7 @@ function fromFormValue(p: ParameterInfo, raw: FormValue | undefined): { value?: 
   }
   const text = String(raw);
   if (p.type !== 'integer') {
+    // A path is sent as typed: the exporter resolves it inside the root and may refuse it.
     return { value: text };
   }
   // Same rule as the CLI's coerceParameter: optional sign and digits, nothing else.
@@ -103,12 +104,30 @@ export function checkParameterValue(p: ParameterInfo, v: ParameterValue): string
       if (length > p.maxLength) {
         return `must be at most ${p.maxLength} characters (got ${length})`;
       }
+      if (!p.allowLeadingDash && v.startsWith('-')) {
+        return 'must not begin with "-" (a program could read it as an option)';
+      }
       if (p.pattern !== undefined) {
+        // The browser's RegExp is only a hint: the server matches with RE2, and its answer counts.
         const re = fullMatch(p.pattern);
         // A pattern this browser cannot compile is left to the server.
         if (re && !re.test(v)) {
           return `must match the pattern ${p.pattern}`;
         }
+      }
+      return undefined;
+    }
+    case 'path': {
+      // Only what the browser can know; whether the path stays inside the root is the server's check.
+      if (typeof v !== 'string') {
+        return `expected a string, got ${kindOf(v)}`;
+      }
+      if (v.includes('\u0000')) {
+        return 'must not contain NUL characters';
+      }
+      const length = [...v].length;
+      if (length > p.maxLength) {
+        return `must be at most ${p.maxLength} characters (got ${length})`;
       }
       return undefined;
     }
@@ -121,8 +140,9 @@ export function checkParameterValue(p: ParameterInfo, v: ParameterValue): string
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
         return `expected an integer, got ${typeof v === 'number' ? v : kindOf(v)}`;
       }
-      if (p.min !== undefined && v < p.min) {
-        return `must be at least ${p.min}`;
+      // Unset min means 0 on the server too (a negative number reads as an option).
+      if (v < (p.min ?? 0)) {
+        return `must be at least ${p.min ?? 0}`;
       }
       if (p.max !== undefined && v > p.max) {
         return `must be at most ${p.max}`;
@@ -176,7 +196,9 @@ export function parameterHint(p: ParameterInfo): string | undefined {
       if (p.min !== undefined) {
         return `a whole number, at least ${p.min}`;
       }
-      return p.max !== undefined ? `a whole number, at most ${p.max}` : 'a whole number';
+      return p.max !== undefined ? `a whole number from 0 to ${p.max}` : 'a whole number, at least 0';
+    case 'path':
+      return `a path inside ${p.root}`;
     default:
       return undefined;
   }

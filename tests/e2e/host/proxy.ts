@@ -11,7 +11,9 @@
  *   replaces scheme/host and the route's path prefix instead. Query string kept as sent.
  * - Request headers: hop-by-hop headers and Cookie (unless jsonData.keepCookies) removed,
  *   Origin/Referer removed (Referer kept as X-Grafana-Referer), X-Forwarded-Host/Port/Proto
- *   removed, X-Forwarded-For appended, X-Grafana-User removed, User-Agent `Grafana/<version>`,
+ *   removed, X-Forwarded-For appended, X-Grafana-User removed and, as with Grafana's
+ *   `[dataproxy] send_user_header = true` (the compose stack's setting), set to the signed-in
+ *   user's login, User-Agent `Grafana/<version>`,
  *   X-DS-Authorization becomes Authorization; then the route's `headers` are rendered from
  *   `{{ .SecureJsonData.x }}` / `{{ .JsonData.x }}` templates (server side only) and set, its
  *   `urlParams` added and `body` template applied.
@@ -133,6 +135,8 @@ export interface ProxyOptions {
   proxyPath: string;
   search: string;
   role: OrgRole;
+  /** The signed-in user's login, sent as X-Grafana-User (send_user_header); none when absent. */
+  login?: string;
   grafanaVersion: string;
   log: (entry: ProxyLogEntry) => void;
   /** Grafana's dataproxy timeout: how long to wait for the upstream's response headers. */
@@ -185,6 +189,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, opts: Pr
   delete headers['x-forwarded-port'];
   delete headers['x-forwarded-proto'];
   delete headers['x-grafana-user'];
+  if (opts.login) headers['x-grafana-user'] = opts.login;
   const remote = req.socket.remoteAddress ?? '';
   headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${remote}` : remote;
   headers['user-agent'] = `Grafana/${opts.grafanaVersion}`;

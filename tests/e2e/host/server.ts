@@ -276,6 +276,7 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
         proxyPath,
         search: url.search,
         role: roleOf(req),
+        login: roleOf(req).toLowerCase(),
         grafanaVersion: GRAFANA_VERSION,
         log: (e) => proxyLog.push(e),
       });

@@ -12,15 +12,17 @@ import type { RunboardConsoleApi, RunsFilter, SaveTemplateRequest } from '../../
 export class ExporterConsoleApi implements RunboardConsoleApi {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string
+    private readonly token: string,
+    /** The signed-in Grafana login the datasource proxy names in X-Grafana-User (send_user_header). */
+    private readonly grafanaLogin?: string
   ) {}
 
   async listCommands(): Promise<CommandInfo[]> {
     return (await this.request<CommandsResponse>('GET', '/commands')).commands;
   }
 
-  startRun(commandId: string, parameters: Record<string, ParameterValue>, startedBy?: string): Promise<RunInfo> {
-    return this.request('POST', `/commands/${encodeURIComponent(commandId)}/runs`, { parameters, ...(startedBy ? { startedBy } : {}) });
+  startRun(commandId: string, parameters: Record<string, ParameterValue>): Promise<RunInfo> {
+    return this.request('POST', `/commands/${encodeURIComponent(commandId)}/runs`, { parameters });
   }
 
   cancelRun(runId: string): Promise<RunInfo> {
@@ -99,8 +101,9 @@ export class ExporterConsoleApi implements RunboardConsoleApi {
     });
   }
 
+  /** What Grafana's data proxy adds: the route's token and X-Runboard-Via, and the user's login. */
   private auth(): Record<string, string> {
-    return { Authorization: `Bearer ${this.token}` };
+    return { Authorization: `Bearer ${this.token}`, 'X-Runboard-Via': 'grafana', ...(this.grafanaLogin ? { 'X-Grafana-User': this.grafanaLogin } : {}) };
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

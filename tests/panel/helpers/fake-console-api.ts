@@ -79,8 +79,8 @@ export class FakeConsoleApi implements RunboardConsoleApi {
 
   listCommands = jest.fn(async (): Promise<CommandInfo[]> => this.commands);
 
-  startRun = jest.fn(async (commandId: string, parameters: Record<string, ParameterValue>, startedBy?: string): Promise<RunInfo> => {
-    const run = makeRun({ command: commandId, parameters, startedBy: startedBy ?? null });
+  startRun = jest.fn(async (commandId: string, parameters: Record<string, ParameterValue>): Promise<RunInfo> => {
+    const run = makeRun({ command: commandId, parameters, startedBy: 'grafana:alice' });
     this.runs.unshift(run);
     return run;
   });

@@ -20,6 +20,10 @@ const alternatives: ParameterInfo = { type: 'string', help: '', maxLength: 16, p
 const steps: ParameterInfo = { type: 'integer', help: '', min: 1, max: 5 };
 const mode: ParameterInfo = { type: 'enum', help: '', values: ['fast', 'slow'] };
 const flag: ParameterInfo = { type: 'boolean', help: '' };
+const anyCount: ParameterInfo = { type: 'integer', help: '' };
+const offset: ParameterInfo = { type: 'integer', help: '', min: -10 };
+// Whether a path stays inside its root is for the server alone; the form checks what it can see.
+const dir: ParameterInfo = { type: 'path', help: '', root: '/', maxLength: 5 };
 
 const cases: Array<[ParameterInfo, ParameterValue]> = [
   [text, 'hello'],
@@ -42,6 +46,16 @@ const cases: Array<[ParameterInfo, ParameterValue]> = [
   [mode, true],
   [flag, false],
   [flag, 'true'],
+  // README "Parameter rules": a leading "-" only where the parameter opts in; no negative integer without min.
+  [text, '-x'],
+  [text, 'a-b'],
+  [{ ...text, allowLeadingDash: true }, '-x'],
+  [anyCount, -5],
+  [anyCount, 0],
+  [offset, -5],
+  [offset, -11],
+  [dir, 'logs'],
+  [dir, 'a\u0000b'],
 ];
 
 describe('client validation mirrors the exporter', () => {

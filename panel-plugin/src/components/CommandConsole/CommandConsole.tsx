@@ -21,8 +21,6 @@ export interface CommandConsoleProps {
   historyPageSize?: number;
   showHistory?: boolean;
   showTemplates?: boolean;
-  /** Recorded with each run (the Grafana user's login). */
-  startedBy?: string;
   timeZone?: TimeZone;
   /** Panel width: two columns from TWO_COLUMNS_MIN_WIDTH up. */
   width?: number;
@@ -39,7 +37,7 @@ interface PendingRun {
  * The console view: commands, the generated form, templates, the current run and the history.
  * It only knows the RunboardConsoleApi, never how the datasource reaches the exporter.
  */
-export function CommandConsole({ api, permission, historyPageSize = 10, showHistory = true, showTemplates = true, startedBy, timeZone, width = 1000 }: CommandConsoleProps) {
+export function CommandConsole({ api, permission, historyPageSize = 10, showHistory = true, showTemplates = true, timeZone, width = 1000 }: CommandConsoleProps) {
   const styles = useStyles2(getStyles);
   const [commands, setCommands] = useState<CommandInfo[]>();
   const [loadError, setLoadError] = useState<string>();
@@ -111,7 +109,7 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
     setStarting(true);
     setFormError(undefined);
     try {
-      const run = await api.startRun(cmd.id, parameters, startedBy);
+      const run = await api.startRun(cmd.id, parameters);
       setShown({ id: run.id, seed: run });
       setHistoryKey((n) => n + 1);
     } catch (err) {

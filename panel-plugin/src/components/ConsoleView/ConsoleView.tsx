@@ -32,7 +32,6 @@ export function ConsoleView({ options, width, timeZone }: Props) {
       historyPageSize={options.historyPageSize}
       showHistory={options.showHistory}
       showTemplates={options.showTemplates}
-      startedBy={user?.login ? `grafana:${user.login}` : undefined}
       timeZone={timeZone}
       width={width}
     />

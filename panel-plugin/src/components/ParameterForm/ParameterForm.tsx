@@ -61,6 +61,19 @@ function ParameterInput({ id, name, p, value, invalid, onChange }: InputProps) {
           onChange={(e) => onChange(name, e.currentTarget.value)}
         />
       );
+    case 'path':
+      return (
+        <Input
+          id={id}
+          name={name}
+          value={typeof value === 'string' ? value : ''}
+          placeholder={placeholder ?? `relative to ${p.root}`}
+          title={`A path inside ${p.root}`}
+          invalid={invalid}
+          aria-invalid={invalid}
+          onChange={(e) => onChange(name, e.currentTarget.value)}
+        />
+      );
     case 'integer':
       return (
         <Input
@@ -68,7 +81,7 @@ function ParameterInput({ id, name, p, value, invalid, onChange }: InputProps) {
           name={name}
           type="number"
           step={1}
-          min={p.min}
+          min={p.min ?? 0}
           max={p.max}
           value={typeof value === 'string' ? value : ''}
           placeholder={placeholder}
