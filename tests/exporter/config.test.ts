@@ -24,6 +24,7 @@ describe('config', () => {
       batchRecords: 10000,
       labelValues: 200,
       streamClients: 1000,
+      streamClientsPerClient: 50,
       streamBufferBytes: 1048576,
       historyMaxPoints: 10000,
       liveSeries: 5000,

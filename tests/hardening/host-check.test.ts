@@ -24,15 +24,17 @@ const ROUTES: Array<{ method: string; path: string }> = [
   { method: 'GET', path: `${API}/no-such-route` },
 ];
 
-function expectMisdirected(res: RawResponse, host: string): void {
-  expect([host, res.status, res.headers['content-type']]).toEqual([host, 421, 'application/json; charset=utf-8']);
-  const body = JSON.parse(res.text) as { error: { code: string; message: string } };
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error.code).toBe('misdirected_request');
-  expect(body.error.message).toMatch(/^Host ".*" is not allowed \(server\.allowedHosts\)/);
-  // Nothing the routes would have told: no metrics, versions, host facts, series or commands.
-  expect(res.text).not.toMatch(/runboard_|process_|nodejs_|uptime|version|system_|"series"|"commands"|# HELP/);
-  expect(res.text).not.toContain(os.hostname());
+/** The 421 and its body, exactly: nothing a route would have told (metrics, versions, host facts, series, commands). */
+function expectMisdirected(res: RawResponse, what: string): void {
+  expect([what, res.status, res.headers['content-type']]).toEqual([what, 421, 'application/json; charset=utf-8']);
+  const name = what.split(' ')[0].toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  expect(JSON.parse(res.text)).toEqual({
+    error: {
+      code: 'misdirected_request',
+      message: `Host "${name}" is not allowed (server.allowedHosts): add the name this exporter is reached by to server.allowedHosts (or RUNBOARD_ALLOWED_HOSTS)`,
+    },
+  });
+  expect(res.text).not.toMatch(/runboard_|process_|nodejs_|uptime|version|"series"|"commands"|# HELP/);
 }
 
 const HOSTILE = ['evil.example', 'EVIL.example:80', 'evil.example.', 'localhost.evil.example', '127.0.0.1.evil.example', 'exporter.evil.example', '127.evil.example'];
@@ -75,17 +77,21 @@ describe('default allow-list', () => {
     expect((await request(exp.url, 'GET', '/metrics')).text).not.toContain('rebound');
   });
 
-  it('answers the names it is known by: loopback, IP literals, *.localhost, this machine and the compose service', async () => {
-    const hosts = [`localhost:${port}`, `LOCALHOST:${port}`, `localhost.:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `10.1.2.3:${port}`, `app.localhost:${port}`, `exporter:${port}`, 'exporter', os.hostname()];
-    for (const host of hosts) {
+  it('answers only the names it is known by (loopback, IP literals, *.localhost, this machine, the compose service), not their look-alikes', async () => {
+    const known = [`localhost:${port}`, `LOCALHOST:${port}`, `localhost.:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `10.1.2.3:${port}`, `app.localhost:${port}`, `exporter:${port}`, 'exporter', os.hostname()];
+    for (const host of known) {
       for (const r of ROUTES.filter((x) => !x.path.includes('no-such-route'))) {
         const res = await request(exp.url, r.method, r.path, { headers: { Host: host, ...auth() } });
         expect([host, r.path, res.status]).toEqual([host, r.path, 200]);
       }
+      const name = host.replace(/:\d+$/, '');
+      for (const lookAlike of [`${name}.evil.example`, `evil-${name.replace(/[[\]]/g, '')}.example`]) {
+        expectMisdirected(await request(exp.url, 'GET', `${API}/health`, { headers: { Host: lookAlike } }), lookAlike);
+      }
     }
   });
 
-  it('the stream fast path opens for an allowed Host and not for a foreign one (a raw socket, as a browser would)', async () => {
+  it('on a raw socket, as a browser would ask: the stream opens for an allowed Host, not for a foreign one; no Host at all (HTTP/1.0, not a browser) is answered', async () => {
     const ask = (host: string) => rawExchange(exp.url, Buffer.from(`GET ${API}/stream HTTP/1.1\r\nHost: ${host}\r\n\r\n`), { destroyAfterMs: 500, timeoutMs: 5000 });
     const ok = await ask(`127.0.0.1:${port}`);
     expect(ok.status).toBe(200);
@@ -93,9 +99,6 @@ describe('default allow-list', () => {
     const refused = await ask(`evil.example:${port}`);
     expect(refused.status).toBe(421);
     expect(refused.text).not.toMatch(/event-stream|retry:|data:/);
-  });
-
-  it('a request without Host is not a browser: HTTP/1.0 is answered, HTTP/1.1 gets the usual 400', async () => {
     const http10 = await rawExchange(exp.url, Buffer.from(`GET ${API}/health HTTP/1.0\r\n\r\n`));
     expect(http10.status).toBe(200);
     const http11 = await rawExchange(exp.url, Buffer.from(`GET ${API}/health HTTP/1.1\r\nConnection: close\r\n\r\n`));

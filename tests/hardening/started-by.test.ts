@@ -5,7 +5,7 @@
  * Grafana. Checked against the real exporter, by what the run and the ledger record.
  */
 import type { RunningExporter } from '../helpers/exporter-process';
-import { request, startWith } from './harness';
+import { rawExchange, request, startWith } from './harness';
 
 let exp: RunningExporter;
 
@@ -79,10 +79,13 @@ describe('through Grafana', () => {
     expect((await recorded(r.body.id)).startedBy).toBe('grafana:alice');
   });
 
-  it('reads the login as the UTF-8 Grafana sends', async () => {
-    const utf8AsSent = Buffer.from('josé', 'utf8').toString('latin1');
-    const r = await startRun({ parameters: { text: 'x' } }, { 'X-Grafana-User': utf8AsSent, 'X-Runboard-Via': 'grafana' });
-    expect((await recorded(r.body.id)).startedBy).toBe('grafana:josé');
+  it('reads the login as the UTF-8 bytes Grafana sends', async () => {
+    const body = JSON.stringify({ parameters: { text: 'x' } });
+    const head = `POST /api/v1/commands/echo/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${exp.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nX-Runboard-Via: grafana\r\nConnection: close\r\nX-Grafana-User: `;
+    const res = await rawExchange(exp.url, Buffer.concat([Buffer.from(head), Buffer.from('josé', 'utf8'), Buffer.from(`\r\n\r\n${body}`)]));
+    expect(res.status).toBe(202);
+    const id = /"id":"([^"]+)"/.exec(res.text)![1];
+    expect((await recorded(id)).startedBy).toBe('grafana:josé');
   });
 
   it('without send_user_header the run says only "grafana", and the exporter says how to name the user', async () => {

@@ -3,6 +3,7 @@
  * `--data-dir` (for the token file) and `--timeout`, and one small JSON client over global fetch
  * that turns every failure into a one-line CliError (3: cannot connect, 4: the exporter said no).
  */
+import net from 'node:net';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultDataDir } from '../config';
 import { API_PREFIX, type ApiError } from '../protocol';
@@ -63,7 +64,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   }
   if (env.RUNBOARD_API_TOKEN) return { url, token: env.RUNBOARD_API_TOKEN, tokenSource: 'env', timeoutMs };
   const explicitDir = flags.dataDir ?? (env.RUNBOARD_DATA_DIR || undefined);
-  const dir = explicitDir ?? (isLoopback(url) ? defaultDataDir() : undefined);
+  const dir = explicitDir ?? (isLoopbackUrl(url) ? defaultDataDir() : undefined);
   const token = dir !== undefined ? readTokenFile(dir) : undefined;
   return token !== undefined ? { url, token, tokenSource: 'file', timeoutMs } : { url, tokenSource: 'none', timeoutMs };
 }
@@ -80,9 +81,21 @@ function parseBaseUrl(raw: string, source: string): string {
   return u.toString().replace(/\/+$/, '');
 }
 
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * Whether a URL's host is this machine: `localhost`, or an address (not a name) in 127.0.0.0/8
+ * or ::1, IPv4-mapped forms included. A name like `127.evil.example` is resolved by whoever runs
+ * its DNS, so it never counts however it starts.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost') return true;
+  if (net.isIPv4(host)) return LOOPBACK.check(host, 'ipv4');
+  if (net.isIPv6(host)) return LOOPBACK.check(host, 'ipv6');
+  return false;
 }
 
 /** A tiny JSON client for the exporter's /api/v1 routes. */

@@ -20,10 +20,11 @@ export const COMPOSE_SERVICE_NAME = 'exporter';
 export function hostName(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   let h = header.trim().toLowerCase();
-  if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    h = end < 0 ? h.slice(1) : h.slice(1, end);
+  const bracketed = /^\[([^\]]*)\](:\d*)?$/.exec(h);
+  if (bracketed) {
+    h = bracketed[1];
   } else if (!net.isIPv6(h)) {
+    // A malformed `[…]…` stays whole, so it matches nothing.
     h = h.replace(/:\d*$/, '');
   }
   return h.endsWith('.') ? h.slice(0, -1) : h;

@@ -52,6 +52,9 @@ export class EventStreams {
   private readonly perClient = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
+  /** Replay slices waiting for their turn (see schedule). */
+  private readonly ready = new StepQueue();
+  private turnScheduled = false;
 
   constructor(
     private readonly metrics: Metrics,
@@ -139,9 +142,6 @@ export class EventStreams {
       setImmediate(this.replayTurn);
     }
   }
-
-  private readonly ready = new StepQueue();
-  private turnScheduled = false;
 
   private readonly replayTurn = (): void => {
     this.turnScheduled = false;
