@@ -82,7 +82,7 @@ test.describe('datasource proxy follows Grafana route rules', () => {
   const last = () => upstream.seen[upstream.seen.length - 1];
 
   test('a matched route gets the rendered header; cookies, origin and referer do not pass', async () => {
-    const res = await fetch(proxy('api/v1/series?x=1&y=a%20b'), { headers: { Cookie: 'grafana_session=abc; other=1', Origin: 'http://evil', Referer: 'http://host/d/1' } });
+    const res = await fetch(proxy('api/v1/series?x=1&y=a%20b'), { headers: { Cookie: 'grafana_session=abc; other=1', Origin: 'http://evil', Referer: 'http://host/d/1', 'X-Grafana-User': 'admin' } });
     expect(res.status).toBe(200);
     const got = last();
     // Datasource URL path + full proxy path, query as sent.
@@ -93,6 +93,8 @@ test.describe('datasource proxy follows Grafana route rules', () => {
     expect(got.headers.referer).toBeUndefined();
     expect(got.headers['x-grafana-referer']).toBe('http://host/d/1');
     expect(got.headers['user-agent']).toBe('Grafana/12.4.10');
+    // send_user_header: the signed-in user's login, never what the browser claimed.
+    expect(got.headers['x-grafana-user']).toBe('editor');
     // Response: Set-Cookie stripped, CSP sandbox added.
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('content-security-policy')).toBe('sandbox');
@@ -162,6 +164,8 @@ test.describe('datasource proxy follows Grafana route rules', () => {
     expect(decide('GET', 'api/v1/templates', 'Viewer')).toBe('route api/v1');
     expect(decide('GET', 'api/v1/stream', 'Viewer')).toBe('route api/v1');
     expect(decide('GET', 'api/v1/runs/r1/output', 'Viewer')).toBe('route api/v1');
+    // Set server side on every route: how the exporter knows a run was started through Grafana.
+    for (const r of routes) expect(r.headers).toContainEqual({ name: 'X-Runboard-Via', content: 'grafana' });
   });
 });
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Exporter } from '../../exporter/src/exporter';
 import { silentLogger } from '../../exporter/src/log';
 import { CLI, startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
-import { request, sleep, startWith } from './harness';
+import { report, request, sleep, startWith } from './harness';
 
 const SETTING = '(dataDir, --data-dir, RUNBOARD_DATA_DIR)';
 const NOBODY = 65534;
@@ -224,7 +224,9 @@ describe('one owner per data dir', () => {
     try {
       const run1 = await startRun(first, 'wait1');
 
+      const t0 = Date.now();
       const second = await serve(dataDir);
+      const refusedMs = Date.now() - t0;
       expectFailure(second, `data dir ${dataDir} is in use by another Runboard exporter (PID ${first.child.pid}); stop it or pass --data-dir`);
       expect(await runningInLedger(first)).toEqual([run1]);
       fs.writeFileSync(path.join(dir, 'flag1'), '');
@@ -236,8 +238,10 @@ describe('one owner per data dir', () => {
 
       // The owner dies without releasing anything; the next exporter takes the dir at once.
       const run2 = await startRun(first, 'wait2');
+      const k0 = Date.now();
       expect(await first.stop('SIGKILL')).toBe(null);
       third = await startWith(config, { dataDir });
+      report('data-dir', { secondRefusedInMs: refusedMs, listeningAfterKill9Ms: Date.now() - k0 });
       expect(third.stderr()).toMatch(/1 command run\(s\) were active when the exporter last stopped; marked cancelled/);
       const after = await getRun(third, run2);
       expect(after).toMatchObject({ status: 'finished', outcome: 'cancelled' });

@@ -50,7 +50,7 @@ export interface RunOrigin {
 /** `grafana` and `grafana:…` name what Grafana vouched for; a direct client may not claim them. */
 const RESERVED_STARTED_BY = /^\s*grafana\s*(:|$)/i;
 
-/** The startedBy a run records (README "Who started a run"). */
+/** The startedBy a run records (README "Grafana plugins", "Who started a run"). */
 export function startedByFor(origin: RunOrigin): string | null {
   const login = origin.grafanaUser?.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 192);
   if (login) return `grafana:${login}`;

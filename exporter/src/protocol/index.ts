@@ -202,7 +202,7 @@ export interface RunInfo {
   queuePosition: number | null;
   /**
    * Who or what started it: `grafana:<login>` (the user Grafana's data proxy named), `grafana`
-   * (through Grafana, user not sent), else what a direct API client said (README "Commands").
+   * (through Grafana, user not sent), else what a direct API client said (README "Grafana plugins").
    */
   startedBy: string | null;
   requestedAt: number;

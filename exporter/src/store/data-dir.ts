@@ -96,7 +96,7 @@ export class DataDirLock {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         throw new Error(`data dir ${abs} is in use by another Runboard exporter (${holder(abs)}); stop it or pass --data-dir`);
       }
-      throw startError('cannot lock the data dir with', lockFile, err);
+      throw startError('cannot take the data dir lock', lockFile, err);
     }
     const lock = new DataDirLock(abs, db);
     try {
