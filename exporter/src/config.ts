@@ -273,7 +273,7 @@ export function defaultCommands(): z.input<typeof commandSchema>[] {
     {
       id: 'http-check',
       title: 'HTTP check',
-      description: "Checks that a URL answers with the expected status in time (only the exporter's own address unless the config allows more).",
+      description: 'Checks that an allowed URL answers with the expected status in time.',
       executable: process.execPath,
       // Only the exporter's own origin (whatever its port): a user must not probe internal ports
       // through it. More origins or origin + path prefixes are `--allow` entries (README "Commands").

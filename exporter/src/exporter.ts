@@ -61,8 +61,6 @@ export class Exporter implements Recorder {
   private costFlush?: NodeJS.Immediate;
   /** The last refusal of SDK cost records since the last flush(), which then rejects with it. */
   private sdkRefused?: LedgerWriteError;
-  /** Cost-record writes refused since the last one that succeeded (logged once per burst). */
-  private ledgerFailures = 0;
   private readonly system?: SystemCollector;
   private readonly collectors: CollectorSet;
   private server?: http.Server;
@@ -131,7 +129,15 @@ export class Exporter implements Recorder {
       const token = resolveToken(config.auth.token, lock.dir);
       const file = path.join(lock.dir, LEDGER_FILE);
       try {
-        ledger = Ledger.open(file, config.ledger);
+        ledger = Ledger.open(file, {
+          ...config.ledger,
+          // A full disk refuses every write until space is freed: one line when a burst of
+          // refusals starts and one when writes succeed again, never a line (or a stack) per request.
+          onStorage: (e) =>
+            'refused' in e
+              ? this.log.error(`${e.refused.message}: writes that need the ledger (LLM calls, run starts, templates) answer 503 and nothing is counted until a write succeeds; further failures are counted in runboard_ledger_refused_records_total and runboard_ingest_rejected_total, not logged`)
+              : this.log.info(`ledger writes recovered after ${e.recoveredAfter} failure${e.recoveredAfter === 1 ? '' : 's'}`),
+        });
         const interrupted = ledger.interruptActiveRuns(Date.now());
         if (interrupted > 0) this.log.warn(`${interrupted} command run(s) were active when the exporter last stopped; marked cancelled`);
         ledger.prune(Date.now());
@@ -305,9 +311,8 @@ export class Exporter implements Recorder {
   }
 
   /**
-   * Stores cost records; returns the LedgerWriteError when the ledger refused them. A burst of
-   * refusals (a full disk refuses every write until space is freed) logs one line when it starts
-   * and one when a write succeeds again, not a line (or a stack) per request.
+   * Stores cost records; returns the LedgerWriteError when the ledger refused them (counted
+   * here, logged once per burst by the ledger's onStorage, see openDataDir).
    */
   private writeCosts(batch: CostRecordInput[], source: CostRecordInput['source']): LedgerWriteError | undefined {
     try {
@@ -315,12 +320,7 @@ export class Exporter implements Recorder {
     } catch (err) {
       if (!(err instanceof LedgerWriteError)) throw err;
       this.metrics.ledgerRefusedRecords.inc({ source }, batch.length);
-      if (this.ledgerFailures++ === 0) this.log.error(`${err.message}: LLM calls are refused (ingest answers 503) and not counted until a write succeeds; further failures are counted in runboard_ledger_refused_records_total, not logged`);
       return err;
-    }
-    if (this.ledgerFailures > 0) {
-      this.log.info(`ledger writes recovered after ${this.ledgerFailures} failure${this.ledgerFailures === 1 ? '' : 's'}`);
-      this.ledgerFailures = 0;
     }
     return undefined;
   }

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import type { CommandSpec } from '../config';
 import type { Logger } from '../log';
 import type { CommandInfo, LlmRecord, OutputLine, RunInfo, RunOutputEvent, RunOutcome } from '../protocol';
-import type { Ledger } from '../store/ledger';
+import { LedgerWriteError, type Ledger } from '../store/ledger';
 import { renderArgv } from './argv';
 import { OutputBuffer } from './output-buffer';
 import { ParameterError, resolveParameters, toCommandInfo } from './parameters';
@@ -152,7 +152,16 @@ export class CommandService {
     run.ticket = ticket;
     info.queuePosition = ticket.position > 0 ? ticket.position : null;
     this.live.set(info.id, run);
-    this.deps.ledger.insertRun(info);
+    try {
+      this.deps.ledger.insertRun(info);
+    } catch (err) {
+      // Not in the ledger, so it must not run: take it back (a started slot frees itself once
+      // execute() sees cancelRequested), and the caller answers 503.
+      run.cancelRequested = true;
+      if (ticket.position > 0) this.scheduler.cancelQueued(ticket);
+      this.live.delete(info.id);
+      throw err;
+    }
     return { ...info };
   }
 
@@ -226,7 +235,7 @@ export class CommandService {
     info.status = 'running';
     info.queuePosition = null;
     info.startedAt = Date.now();
-    this.deps.ledger.updateRun(info);
+    this.recordRun(() => this.deps.ledger.updateRun(info));
     this.emit(run, { event: 'status', data: { ...info } });
 
     const env: Record<string, string> = {};
@@ -289,16 +298,27 @@ export class CommandService {
     info.durationSeconds = result.durationSeconds;
     info.queuePosition = null;
     if (result.error && !info.error) info.error = result.error;
-    try {
+    this.recordRun(() => {
       this.deps.ledger.saveOutput(info.id, run.output.lines());
       this.deps.ledger.updateRun(info, run.output.tailText(4096));
-    } catch (err) {
-      this.deps.log.error(`could not record run ${info.id}: ${(err as Error).message}`);
-    }
+    });
     this.live.delete(info.id);
     this.deps.onFinished({ ...info });
     this.emit(run, { event: 'end', data: { ...info } });
     run.listeners.clear();
+  }
+
+  /**
+   * A run's progress into the ledger. A run already started goes on when the ledger refuses
+   * (full disk): its row keeps the last state stored, and the refusal was logged once per burst
+   * by the ledger's owner. Anything else is a bug worth a line of its own.
+   */
+  private recordRun(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!(err instanceof LedgerWriteError)) this.deps.log.error(`could not record a run: ${(err as Error).message}`);
+    }
   }
 
   private emit(run: LiveRun, e: RunOutputEvent): void {

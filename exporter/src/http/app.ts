@@ -14,9 +14,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseIntParam, parseStringParam, parseTime } from './query-params';
 import { LedgerWriteError } from '../store/ledger';
 
-/** A refused ledger write is retried after this: a full disk is not freed in milliseconds. */
-const LEDGER_RETRY_AFTER_SECONDS = 5;
-
 /**
  * The HTTP server's request listener: stream connections on the canonical path go straight to
  * the stream handler (see stream-route.ts for why), everything else to the Express app.
@@ -137,11 +134,10 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
     try {
       byKind = exp.ingest(records);
     } catch (err) {
-      if (!(err instanceof LedgerWriteError)) throw err;
       // Nothing of the batch was counted (README "The ledger"): the client sends it again later.
-      metrics.ingestRejected.inc({ reason: err.code });
-      res.setHeader('Retry-After', String(LEDGER_RETRY_AFTER_SECONDS));
-      return sendError(res, 503, err.code, err.message);
+      // The error handler answers the 503.
+      if (err instanceof LedgerWriteError) metrics.ingestRejected.inc({ reason: err.code });
+      throw err;
     }
     const body: IngestResponse = { accepted: records.length, byKind };
     res.status(202).json(body);

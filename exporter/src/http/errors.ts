@@ -1,6 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ServerResponse } from 'node:http';
 import type { ApiError } from '../protocol';
+import { LedgerWriteError } from '../store/ledger';
+
+/** A refused ledger write is retried after this: a full disk is not freed in milliseconds. */
+export const LEDGER_RETRY_AFTER_SECONDS = 5;
 
 /** An error with an HTTP status that the error handler turns into DESIGN §4's error body. */
 export class HttpError extends Error {
@@ -55,6 +59,11 @@ export function errorHandler(onUnexpected: (err: unknown) => void) {
   return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.field);
+    // Full disk, read-only file: retryable, already logged once per burst by the ledger's owner.
+    if (err instanceof LedgerWriteError) {
+      res.setHeader('Retry-After', String(LEDGER_RETRY_AFTER_SECONDS));
+      return sendError(res, 503, err.code, err.message);
+    }
     const e = err as { type?: string; status?: number; message?: string; limit?: number };
     switch (e.type) {
       case 'entity.too.large':

@@ -51,6 +51,11 @@ export interface LedgerOptions {
    * loss may lose the last commits. 'full': fsync on every commit; survives those as well.
    */
   synchronous?: 'normal' | 'full';
+  /**
+   * Told of the first write a storage failure refused (`refused`) and of the first write that
+   * succeeds after such a burst (`recoveredAfter`: how many were refused).
+   */
+  onStorage?: (event: { refused: LedgerWriteError } | { recoveredAfter: number }) => void;
   /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000). */
   busyTimeoutMs?: number;
   /**
@@ -374,6 +379,9 @@ export class Ledger {
   private readonly stmts: ReturnType<Ledger['prepareAll']>;
   private readonly listCache = new Map<string, { rows: Database.Statement; count: Database.Statement }>();
   private readonly insertCostsTx: (records: readonly CostRecordInput[]) => number;
+  /** The kinds of write refused in the current burst, and how many writes it refused (see write). */
+  private readonly refusedKinds = new Set<string>();
+  private refusedWrites = 0;
 
   private constructor(
     readonly file: string,
@@ -575,7 +583,7 @@ export class Ledger {
 
   /** Records a new run (its id comes from the caller); throws if the id exists. */
   insertRun(run: RunInfo): void {
-    this.stmts.insertRun.run(runParams(run, null));
+    this.write('insertRun', () => this.stmts.insertRun.run(runParams(run, null)));
   }
 
   /**
@@ -583,7 +591,7 @@ export class Ledger {
    * unless a new one is given.
    */
   updateRun(run: RunInfo, outputTail?: string): void {
-    this.stmts.upsertRun.run(runParams(run, outputTail ?? null));
+    this.write('updateRun', () => this.stmts.upsertRun.run(runParams(run, outputTail ?? null)));
   }
 
   getRun(id: string): RunInfo | undefined {
@@ -625,7 +633,7 @@ export class Ledger {
 
   /** Stores a run's (capped) output lines, replacing what was stored. The run must exist. */
   saveOutput(runId: string, lines: readonly OutputLine[]): void {
-    this.stmts.saveOutput.run(runId, JSON.stringify(lines));
+    this.write('saveOutput', () => this.stmts.saveOutput.run(runId, JSON.stringify(lines)));
   }
 
   getOutput(runId: string): OutputLine[] | undefined {
@@ -651,11 +659,34 @@ export class Ledger {
    */
   insertCostRecords(records: readonly CostRecordInput[]): number {
     if (records.length === 0) return 0;
+    return this.write('insertCostRecords', () => this.insertCostsTx(records));
+  }
+
+  /**
+   * Runs one write: a storage failure becomes a LedgerWriteError. A burst starts with the first
+   * refused write and ends when every kind of write that was refused has succeeded again; its
+   * start and end go to `onStorage`. On a nearly full disk small writes (a run's status) keep
+   * succeeding between refused large ones (its output): counting any success as the end would
+   * log a line per run, which is what the burst is for to avoid.
+   */
+  private write<T>(kind: string, fn: () => T): T {
+    let result: T;
     try {
-      return this.insertCostsTx(records);
+      result = fn();
     } catch (err) {
-      throw this.storageError(err) ?? err;
+      const refused = this.storageError(err);
+      if (!refused) throw err;
+      if (this.refusedKinds.size === 0) this.options.onStorage?.({ refused });
+      this.refusedKinds.add(kind);
+      this.refusedWrites++;
+      throw refused;
     }
+    if (this.refusedKinds.delete(kind) && this.refusedKinds.size === 0) {
+      const n = this.refusedWrites;
+      this.refusedWrites = 0;
+      this.options.onStorage?.({ recoveredAfter: n });
+    }
+    return result;
   }
 
   /** The LedgerWriteError for a storage failure, undefined for any other error. */
@@ -753,11 +784,11 @@ export class Ledger {
       this.stmts.insertTemplate.run(row.id, row.command, row.name, row.parameters, row.created_at, row.updated_at);
       return toTemplate(row);
     });
-    return put.immediate(input);
+    return this.write('putTemplate', () => put.immediate(input));
   }
 
   deleteTemplate(id: string): boolean {
-    return this.stmts.deleteTemplate.run(id).changes > 0;
+    return this.write('deleteTemplate', () => this.stmts.deleteTemplate.run(id).changes > 0);
   }
 
   // ---------- maintenance ----------
