@@ -19,6 +19,7 @@ import { Ledger, LedgerVersionError, LedgerWriteError, type CostRecordInput } fr
 import { DataDirLock, LEDGER_FILE, startError } from './store/data-dir';
 import path from 'node:path';
 import { createRequestListener } from './http/app';
+import { tokenChecker } from './http/auth';
 import { consoleLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics/registry';
 import { actionRecordSchema, eventRecordSchema, ingestRecordSchema, llmRecordSchema, stateRecordSchema, type ActionRecord, type CollectorStatus, type EventRecord, type IngestRecord, type IngestResponse, type LlmRecord, type RecordKind, type StateRecord } from './protocol';
@@ -67,6 +68,7 @@ export class Exporter implements Recorder {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopped = false;
+  private tokenCheck?: (authorization: string | undefined) => boolean;
 
   private constructor(config: Config, opts: ExporterOptions) {
     this.config = config;
@@ -81,6 +83,8 @@ export class Exporter implements Recorder {
       maxBufferBytes: config.limits.streamBufferBytes,
       heartbeatMs: config.stream.heartbeatSeconds * 1000,
       retryMs: config.stream.retryMs,
+      // The token is read from the data dir below; the check is built on first use.
+      hasToken: (authorization) => (this.tokenCheck ??= tokenChecker(this.token))(authorization),
     });
     this.hub = new SseHub(this.store);
     this.actions = new ActionsCollector(this.metrics, this.store, windowMs, this.startedAt);

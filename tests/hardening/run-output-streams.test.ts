@@ -271,3 +271,31 @@ describe('stream limits across both routes, overall and per client', () => {
     report('stream-client-limits', figures);
   });
 });
+
+describe('per-client stream limit without the API token (auth.readPublic)', () => {
+  let exp: RunningExporter;
+  const open: SseConnection[] = [];
+  beforeAll(async () => {
+    exp = await startWith({ auth: { readPublic: true }, limits: { streamClients: 20, streamClientsPerClient: 2 } });
+  });
+  afterAll(async () => {
+    for (const c of open) c.close();
+    await exp?.stop();
+  });
+
+  it('a new X-Grafana-User per request does not buy a new allowance: without the token the address decides', async () => {
+    const url = `${exp.url}/api/v1/stream?series=none`;
+    const statuses: number[] = [];
+    for (const user of ['u1', 'u2', 'u3', 'u4']) {
+      const c = await connectSse(url, { 'X-Grafana-User': user });
+      statuses.push(c.status);
+      if (c.status === 200) open.push(c);
+      else c.close();
+    }
+    expect(statuses).toEqual([200, 200, 503, 503]);
+    // With the token (as Grafana's proxy sends it), the header names the client.
+    const withToken = await connectSse(url, { Authorization: `Bearer ${exp.token}`, 'X-Grafana-User': 'u5' });
+    open.push(withToken);
+    expect(withToken.status).toBe(200);
+  });
+});

@@ -692,7 +692,10 @@ export class Ledger {
   /** The LedgerWriteError for a storage failure, undefined for any other error. */
   private storageError(err: unknown): LedgerWriteError | undefined {
     const code = (err as { code?: unknown }).code;
-    if (!(err instanceof Database.SqliteError) || typeof code !== 'string' || !STORAGE_ERRORS.some((c) => code.startsWith(c))) return undefined;
+    // By its code, not `instanceof Database.SqliteError`: the native addon keeps the error class of
+    // the first load of better-sqlite3 in the process, so a module loaded again (jest's per-file
+    // registries) throws errors that are not instances of its own SqliteError.
+    if (!(err instanceof Error) || typeof code !== 'string' || !STORAGE_ERRORS.some((c) => code.startsWith(c))) return undefined;
     const setting = code === 'SQLITE_FULL' && this.options.maxSizeBytes ? `ledger.maxSizeBytes is ${this.options.maxSizeBytes}` : '';
     return new LedgerWriteError(this.file, code, err.message, setting);
   }

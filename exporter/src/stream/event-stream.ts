@@ -24,6 +24,8 @@ export interface EventStreamOptions {
   maxBufferBytes: number;
   heartbeatMs: number;
   retryMs: number;
+  /** Whether an Authorization header carries the API token (see clientIdentity). */
+  hasToken: (authorization: string | undefined) => boolean;
 }
 
 /** Why a stream was not opened: the route answers it as a JSON error with Retry-After. */
@@ -78,8 +80,8 @@ export class EventStreams {
     let message: string | undefined;
     if (this.closed) message = 'the exporter is stopping';
     else if (this.streams.size >= maxClients) message = `stream client limit of ${maxClients} reached (limits.streamClients)`;
-    else if ((this.perClient.get(clientIdentity(req)) ?? 0) >= maxClientsPerClient) {
-      message = `stream limit of ${maxClientsPerClient} per client reached for this client (limits.streamClientsPerClient; the client is the X-Grafana-User header when present, else the address)`;
+    else if ((this.perClient.get(clientIdentity(req, this.opts.hasToken)) ?? 0) >= maxClientsPerClient) {
+      message = `stream limit of ${maxClientsPerClient} per client reached for this client (limits.streamClientsPerClient; the client is the X-Grafana-User header on a request with the API token, else the address)`;
     }
     if (message === undefined) return undefined;
     this.metrics.streamDisconnects.inc({ reason: 'limit' });
@@ -96,7 +98,7 @@ export class EventStreams {
       'X-Accel-Buffering': 'no',
     });
     res.socket?.setNoDelay(true);
-    const stream = new EventStream(res, clientIdentity(req), this);
+    const stream = new EventStream(res, clientIdentity(req, this.opts.hasToken), this);
     this.streams.add(stream);
     this.perClient.set(stream.identity, (this.perClient.get(stream.identity) ?? 0) + 1);
     this.metrics.streamClients.set(this.streams.size);
