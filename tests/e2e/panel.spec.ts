@@ -18,6 +18,7 @@ import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { SeriesResponse } from '../../exporter/src/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { expectHostBooted, exporterJson, freshToken, startDemoExporter } from './helpers/e2e';
 import {
@@ -100,6 +101,15 @@ test.beforeAll(async () => {
   }
   exporter = await startDemoExporter(token);
   exporterStartedAt = Date.now();
+  // The cards take each series' unit from /api/v1/series when their query starts. A series
+  // appears with its first value: CPU usage needs two samples of /proc/stat, so it is listed only
+  // from the second tick. Wait until the exporter lists every series the cards show.
+  await expect
+    .poll(async () => {
+      const listed = new Set((await exporterJson<SeriesResponse>(exporter, '/api/v1/series')).series.map((s) => s.id));
+      return CARDS.filter((c) => !listed.has(c.field)).map((c) => c.field);
+    }, { timeout: 30_000 })
+    .toEqual([]);
   host = await startHost({
     plugins: { [DS_PLUGIN]: DEFAULT_PLUGINS[DS_PLUGIN], [PANEL_PLUGIN]: DEFAULT_PLUGINS[PANEL_PLUGIN] },
     datasources: [{ uid: 'runboard', type: DS_PLUGIN, name: 'Runboard', url: exporter.url, jsonData: { exporterUrl: exporter.url }, secureJsonData: { apiToken: token } }],
