@@ -691,13 +691,14 @@ export class Ledger {
 
   /** The LedgerWriteError for a storage failure, undefined for any other error. */
   private storageError(err: unknown): LedgerWriteError | undefined {
-    const code = (err as { code?: unknown }).code;
-    // By its code, not `instanceof Database.SqliteError`: the native addon keeps the error class of
-    // the first load of better-sqlite3 in the process, so a module loaded again (jest's per-file
-    // registries) throws errors that are not instances of its own SqliteError.
-    if (!(err instanceof Error) || typeof code !== 'string' || !STORAGE_ERRORS.some((c) => code.startsWith(c))) return undefined;
+    if (typeof err !== 'object' || err === null) return undefined;
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    // By its code, not by `instanceof`: the native addon keeps the error class of the first load
+    // of better-sqlite3 in the process, so where the module is loaded again in another realm
+    // (jest's per-file contexts) its errors are instances of neither SqliteError nor Error here.
+    if (typeof code !== 'string' || !STORAGE_ERRORS.some((c) => code.startsWith(c))) return undefined;
     const setting = code === 'SQLITE_FULL' && this.options.maxSizeBytes ? `ledger.maxSizeBytes is ${this.options.maxSizeBytes}` : '';
-    return new LedgerWriteError(this.file, code, err.message, setting);
+    return new LedgerWriteError(this.file, code, String(message), setting);
   }
 
   /**
