@@ -88,6 +88,20 @@ function fromFormValue(p: ParameterInfo, raw: FormValue | undefined): { value?: 
   return { value: Number(t) };
 }
 
+/** What every text value (string or path) must be to travel as one argv entry. */
+function textProblem(v: string, maxLength: number): string | undefined {
+  // NUL cannot be carried in an argv entry (the OS would cut the argument there).
+  if (v.includes('\u0000')) {
+    return 'must not contain NUL characters';
+  }
+  // Code points, not UTF-16 units, as the server counts.
+  const length = [...v].length;
+  if (length > maxLength) {
+    return `must be at most ${maxLength} characters (got ${length})`;
+  }
+  return undefined;
+}
+
 /** The exporter's `checkValue`, reason for reason; undefined when the value is valid. */
 export function checkParameterValue(p: ParameterInfo, v: ParameterValue): string | undefined {
   switch (p.type) {
@@ -95,14 +109,9 @@ export function checkParameterValue(p: ParameterInfo, v: ParameterValue): string
       if (typeof v !== 'string') {
         return `expected a string, got ${kindOf(v)}`;
       }
-      // NUL cannot be carried in an argv entry (the OS would cut the argument there).
-      if (v.includes('\u0000')) {
-        return 'must not contain NUL characters';
-      }
-      // Code points, not UTF-16 units, as the server counts.
-      const length = [...v].length;
-      if (length > p.maxLength) {
-        return `must be at most ${p.maxLength} characters (got ${length})`;
+      const problem = textProblem(v, p.maxLength);
+      if (problem) {
+        return problem;
       }
       if (!p.allowLeadingDash && v.startsWith('-')) {
         return 'must not begin with "-" (a program could read it as an option)';
@@ -122,14 +131,7 @@ export function checkParameterValue(p: ParameterInfo, v: ParameterValue): string
       if (typeof v !== 'string') {
         return `expected a string, got ${kindOf(v)}`;
       }
-      if (v.includes('\u0000')) {
-        return 'must not contain NUL characters';
-      }
-      const length = [...v].length;
-      if (length > p.maxLength) {
-        return `must be at most ${p.maxLength} characters (got ${length})`;
-      }
-      return undefined;
+      return textProblem(v, p.maxLength);
     }
     case 'enum':
       if (typeof v !== 'string') {
