@@ -69,8 +69,6 @@ module.exports = (env = {}) => {
     },
     resolve: {
       extensions: ['.ts', '.tsx', '.js', '.jsx'],
-      // The wire contract is imported from the exporter's sources so it is typed once.
-      alias: { 'runboard-exporter/protocol/series': path.resolve(__dirname, '../exporter/src/protocol/series.ts') },
     },
     module: {
       rules: [

@@ -26,7 +26,7 @@ import type {
   SeriesResponse,
   StartRunRequest,
   Template,
-} from '../../exporter/src/protocol';
+} from '@runboard/protocol';
 import { API_PATH, MAX_HISTORY_POINTS, SERIES_CACHE_MS } from './constants';
 import { errorFromResponse, networkError, RunboardError } from './errors';
 import { runOutputStream } from './stream';

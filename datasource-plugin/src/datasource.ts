@@ -19,7 +19,7 @@ import {
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { catchError, defer, map, merge, of, type Observable } from 'rxjs';
-import type { CostGrouping, CommandInfo, ParameterValue, RunInfo, RunOutcome, RunOutputEvent, RunsPage, SeriesInfo, Template } from '../../exporter/src/protocol';
+import type { CostGrouping, CommandInfo, ParameterValue, RunInfo, RunOutcome, RunOutputEvent, RunsPage, SeriesInfo, Template } from '@runboard/protocol';
 import { RunboardApi, toRunboardError, type RunsFilter, type SaveTemplateRequest } from './api';
 import { DEFAULT_QUERY, DEFAULT_RUNS, LIVE_EDGE_MS, MAX_EXPANSION, MAX_RUNS } from './constants';
 import { messageOf } from './errors';

@@ -4,7 +4,7 @@
  * a 400 whose body is `Authentication to data source failed` (so the Grafana user is not logged
  * out), and an unreachable exporter with a 502. Pure: stream.ts (run under Node in tests) uses it.
  */
-import type { ApiError } from '../../exporter/src/protocol';
+import type { ApiError } from '@runboard/protocol';
 
 /** Grafana's proxy replaces an upstream 401 with a 400 carrying this text. */
 export const PROXY_AUTH_FAILED = 'Authentication to data source failed';

@@ -11,7 +11,7 @@ import {
   type FieldConfig,
   type FieldSchema,
 } from '@grafana/data';
-import type { CostsResponse, CostGrouping, HistoryResponse, RunInfo, SeriesInfo, StreamSample } from '../../exporter/src/protocol';
+import type { CostsResponse, CostGrouping, HistoryResponse, RunInfo, SeriesInfo, StreamSample } from '@runboard/protocol';
 import { COST_GROUPINGS, MAX_LIVE_ROWS } from './constants';
 
 export type SeriesIndex = ReadonlyMap<string, SeriesInfo>;

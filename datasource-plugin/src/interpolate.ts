@@ -5,7 +5,7 @@
  * entry expand to every combination (bounded by MAX_EXPANSION).
  */
 import type { ScopedVars } from '@grafana/data';
-import { splitSeriesList } from '../../exporter/src/protocol/series';
+import { splitSeriesList } from '@runboard/protocol/series';
 import { MAX_EXPANSION } from './constants';
 import type { RunboardQuery } from './types';
 

@@ -17,7 +17,7 @@
 import { LoadingState, type DataQueryResponse, type QueryResultMetaNotice, type StreamingDataFrame } from '@grafana/data';
 import { createParser } from 'eventsource-parser';
 import { Observable, type Subscription } from 'rxjs';
-import type { HistoryResponse, RunOutputEvent, SeriesResponse, StreamSample } from '../../exporter/src/protocol';
+import type { HistoryResponse, RunOutputEvent, SeriesResponse, StreamSample } from '@runboard/protocol';
 import { API_PATH, MAX_LIVE_ROWS } from './constants';
 import { errorFromResponse, messageOf, networkError, RunboardError } from './errors';
 import { appendSample, createLiveFrame, indexSeries, lastTime, liveBounds } from './frames';

@@ -5,7 +5,7 @@
  */
 import { CustomVariableSupport, type DataQueryRequest, type DataQueryResponse, type MetricFindValue } from '@grafana/data';
 import { from, map, type Observable } from 'rxjs';
-import type { CommandInfo, SeriesInfo } from '../../exporter/src/protocol';
+import type { CommandInfo, SeriesInfo } from '@runboard/protocol';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { VARIABLE_KINDS } from './constants';
 import type { DataSource } from './datasource';

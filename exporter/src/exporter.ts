@@ -22,7 +22,7 @@ import { createRequestListener } from './http/app';
 import { tokenChecker } from './http/auth';
 import { consoleLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics/registry';
-import { actionRecordSchema, eventRecordSchema, ingestRecordSchema, llmRecordSchema, stateRecordSchema, type ActionRecord, type CollectorStatus, type EventRecord, type IngestRecord, type IngestResponse, type LlmRecord, type RecordKind, type StateRecord } from './protocol';
+import { actionRecordSchema, eventRecordSchema, ingestRecordSchema, llmRecordSchema, stateRecordSchema, type ActionRecord, type CollectorStatus, type EventRecord, type IngestRecord, type IngestResponse, type LlmRecord, type RecordKind, type StateRecord } from '@runboard/protocol';
 import { LiveStore } from './store/live-store';
 import { SseHub } from './stream/sse-hub';
 import { EventStreams } from './stream/event-stream';

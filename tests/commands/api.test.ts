@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { auth, readJson, startExporter, type RunningExporter } from '../helpers/exporter-process';
 import { commandsConfig } from '../helpers/commands-config';
 import { connectSse } from '../helpers/sse-client';
-import type { RunInfo } from '../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 
 let exp: RunningExporter;
 let config: string;

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { exitCodeOf, renderProgressBar, summaryLine } from '../../exporter/src/cli/follow';
-import type { CostsResponse, RunInfo, RunsPage, Template } from '../../exporter/src/protocol';
+import type { CostsResponse, RunInfo, RunsPage, Template } from '@runboard/protocol';
 import { auth, CLI, readJson, startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
 import { freePort } from '../helpers/prometheus';
 

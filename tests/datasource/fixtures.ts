@@ -1,5 +1,5 @@
 /** Exporter answers shaped like the real ones (see `serve --demo`), typed by the wire contract. */
-import type { CommandInfo, CostsResponse, HistoryResponse, RunInfo, SeriesInfo, SeriesResponse } from '../../exporter/src/protocol';
+import type { CommandInfo, CostsResponse, HistoryResponse, RunInfo, SeriesInfo, SeriesResponse } from '@runboard/protocol';
 
 export const SERIES: SeriesInfo[] = [
   { id: 'actions_per_minute', name: 'actions_per_minute', labels: {}, unit: 'opm', description: 'Finished actions per minute over the rolling window.' },

@@ -5,7 +5,7 @@
  */
 import type { DataFrame, DataQueryResponse } from '@grafana/data';
 import { Observable, Subject } from 'rxjs';
-import type { HistoryResponse, SeriesResponse } from '../../exporter/src/protocol';
+import type { HistoryResponse, SeriesResponse } from '@runboard/protocol';
 import { liveQuery, type HubEvent, type LiveSources } from '../../datasource-plugin/src/stream';
 import { history, SERIES_RESPONSE } from './fixtures';
 

@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { map, type Observable, type Subscription } from 'rxjs';
 import type { DataFrame, DataQueryResponse } from '@grafana/data';
-import type { HistoryResponse, RunInfo, RunOutputEvent, SeriesResponse } from '../../exporter/src/protocol';
+import type { HistoryResponse, RunInfo, RunOutputEvent, SeriesResponse } from '@runboard/protocol';
 import { liveQuery, runOutputStream, SampleStreamHub, sseStream, type HubEvent, type SseEvent } from '../../datasource-plugin/src/stream';
 import { RunboardError } from '../../datasource-plugin/src/errors';
 import { auth, startExporter, tmpDir, type RunningExporter } from '../helpers/exporter-process';

@@ -18,7 +18,7 @@ import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SeriesResponse } from '../../exporter/src/protocol';
+import type { SeriesResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { expectHostBooted, exporterJson, freshToken, startDemoExporter } from './helpers/e2e';
 import {

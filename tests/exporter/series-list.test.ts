@@ -1,4 +1,4 @@
-import { seriesId, splitSeriesList } from '../../exporter/src/protocol/series';
+import { seriesId, splitSeriesList } from '@runboard/protocol/series';
 import { parseSeriesFilter } from '../../exporter/src/stream/sse-hub';
 
 describe('series ids and lists', () => {

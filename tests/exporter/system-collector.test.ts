@@ -27,7 +27,7 @@ import {
   parseNetDev,
 } from '../../exporter/src/collectors/procfs';
 import { createMetrics, type Metrics } from '../../exporter/src/metrics/registry';
-import { seriesId } from '../../exporter/src/protocol/series';
+import { seriesId } from '@runboard/protocol/series';
 import { LiveStore, type Tick } from '../../exporter/src/store/live-store';
 
 const NET_HEADER =

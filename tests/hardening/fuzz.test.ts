@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import * as validate from '../../exporter/src/ingest/validate';
-import { ingestRecordSchema } from '../../exporter/src/protocol';
+import { ingestRecordSchema } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { errorBodyProblem, FULL, healthLatency, mb, rawExchange, report, request, rssOf, scale, startWith, unexpectedErrors, watchHealth } from './harness';
 

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { RunInfo } from '../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 import { FIXTURES } from '../helpers/commands-config';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { connectSse, type SseConnection } from '../helpers/sse-client';

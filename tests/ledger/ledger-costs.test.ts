@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger, type CostRecordInput } from '../../exporter/src/store/ledger';
-import type { CostGrouping, CostRow } from '../../exporter/src/protocol';
+import type { CostGrouping, CostRow } from '@runboard/protocol';
 
 const OPTS = { retentionDays: 0, maxRuns: 10_000, maxCostRecords: 10_000_000 };
 const HOUR = 3_600_000;

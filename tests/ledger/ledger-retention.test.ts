@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger, type CostRecordInput, type LedgerOptions } from '../../exporter/src/store/ledger';
-import type { RunInfo } from '../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);

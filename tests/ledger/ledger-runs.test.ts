@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { INTERRUPTED_RUN_ERROR, Ledger } from '../../exporter/src/store/ledger';
-import type { OutputLine, RunInfo } from '../../exporter/src/protocol';
+import type { OutputLine, RunInfo } from '@runboard/protocol';
 
 const OPTS = { retentionDays: 0, maxRuns: 10_000, maxCostRecords: 1_000_000 };
 

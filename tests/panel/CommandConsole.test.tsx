@@ -7,7 +7,7 @@
 import './helpers/dom';
 import React from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import type { RunInfo } from '../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 import { CommandConsole, type CommandConsoleProps } from '../../panel-plugin/src/components/CommandConsole/CommandConsole';
 import { runPermission } from '../../panel-plugin/src/utils/permissions';
 import { setScrollMetrics } from './helpers/dom';

@@ -8,16 +8,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fc from 'fast-check';
+import * as protocol from '@runboard/protocol';
 import { EXPORTER_DIST } from '../lib/paths';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ingestRecordSchema } = require(path.join(EXPORTER_DIST, 'protocol/index.js')) as typeof import('../../../exporter/src/protocol');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isValidRecord } = require(path.join(EXPORTER_DIST, 'ingest/validate.js')) as typeof import('../../../exporter/src/ingest/validate');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { compileFastCheck } = require(path.join(EXPORTER_DIST, 'ingest/fast-check.js')) as typeof import('../../../exporter/src/ingest/fast-check');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const protocol = require(path.join(EXPORTER_DIST, 'protocol/index.js')) as typeof import('../../../exporter/src/protocol');
+const { ingestRecordSchema } = protocol;
 /** The in-process SDK's checks: the record schemas without `kind` (as exporter.ts builds them). */
 const sdkChecks = {
   action: compileFastCheck(protocol.actionRecordSchema.omit({ kind: true })),

@@ -2,7 +2,7 @@
 import type { SelectableValue } from '@grafana/data';
 import { InlineField, Input, Select, Stack } from '@grafana/ui';
 import { useEffect, useMemo, useState } from 'react';
-import type { CommandInfo } from '../../../exporter/src/protocol';
+import type { CommandInfo } from '@runboard/protocol';
 import { DEFAULT_RUNS, MAX_RUNS, RUN_OUTCOMES } from '../constants';
 import { messageOf } from '../errors';
 import { LABEL_WIDTH, type EditorProps } from './editorProps';

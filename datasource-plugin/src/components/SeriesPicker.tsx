@@ -6,8 +6,8 @@
 import type { SelectableValue } from '@grafana/data';
 import { MultiSelect } from '@grafana/ui';
 import { useEffect, useMemo, useState } from 'react';
-import type { SeriesInfo } from '../../../exporter/src/protocol';
-import { splitSeriesList } from '../../../exporter/src/protocol/series';
+import type { SeriesInfo } from '@runboard/protocol';
+import { splitSeriesList } from '@runboard/protocol/series';
 import type { DataSource } from '../datasource';
 import { messageOf } from '../errors';
 

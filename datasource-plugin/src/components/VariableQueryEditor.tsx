@@ -2,7 +2,7 @@
 import type { DataSourceApi, QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, Select, Stack } from '@grafana/ui';
 import { useEffect, useMemo, useState } from 'react';
-import type { SeriesInfo } from '../../../exporter/src/protocol';
+import type { SeriesInfo } from '@runboard/protocol';
 import { VARIABLE_KINDS } from '../constants';
 import type { DataSource } from '../datasource';
 import type { RunboardOptions, RunboardQuery, RunboardVariableQuery, VariableKind } from '../types';

@@ -3,7 +3,7 @@
  * DELETE, non-JSON bodies (the costs CSV), and remapping the exporter's "your input is wrong"
  * answers (400) to the usage exit code, since those name a flag or `--param` the user gave.
  */
-import { API_PREFIX, type ApiError } from '../protocol';
+import { API_PREFIX, type ApiError } from '@runboard/protocol';
 import { describeFetchError, EXIT_API_ERROR, EXIT_UNREACHABLE, EXIT_USAGE, oneLine, type Connection } from './connection';
 import { CliError } from './errors';
 

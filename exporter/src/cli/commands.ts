@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { HttpError } from '../http/errors';
 import { parseTime } from '../http/query-params';
-import { costGroupings, runOutcomes, type CommandsResponse, type CostGrouping, type CostsResponse, type RunInfo, type RunsPage, type Template } from '../protocol';
+import { costGroupings, runOutcomes, type CommandsResponse, type CostGrouping, type CostsResponse, type RunInfo, type RunsPage, type Template } from '@runboard/protocol';
 import { apiError, badInputIsUsage, rawRequest } from './api';
 import { addConnectionOptions, EXIT_USAGE, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';
 import { CliError } from './errors';

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultDataDir } from '../config';
-import { API_PREFIX, type ApiError } from '../protocol';
+import { API_PREFIX, type ApiError } from '@runboard/protocol';
 import { readTokenFile } from '../token';
 import { CliError } from './errors';
 import { parseNumberOption } from './options';

@@ -8,7 +8,7 @@
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { parseProtocolLine } from '../commands/protocol-lines';
-import { API_PREFIX, type OutputLine, type RunInfo, type RunProgressEvent } from '../protocol';
+import { API_PREFIX, type OutputLine, type RunInfo, type RunProgressEvent } from '@runboard/protocol';
 import { apiError, unreachable } from './api';
 import { EXIT_API_ERROR, EXIT_UNREACHABLE, type Connection } from './connection';
 import { CliError } from './errors';

@@ -1,5 +1,5 @@
 /** Finding a command or a template by what the user typed (an id, or a template's name). */
-import type { CommandInfo, CommandsResponse, Template } from '../protocol';
+import type { CommandInfo, CommandsResponse, Template } from '@runboard/protocol';
 import { EXIT_API_ERROR, EXIT_USAGE, type ExporterClient } from './connection';
 import { CliError } from './errors';
 

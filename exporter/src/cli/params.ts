@@ -5,7 +5,7 @@
  * and enum values are the exporter's to judge, and its 400 names the parameter.
  */
 import { coerceParameter, ParameterError } from '../commands/parameters';
-import type { CommandInfo, ParameterInfo, ParameterValue } from '../protocol';
+import type { CommandInfo, ParameterInfo, ParameterValue } from '@runboard/protocol';
 import { EXIT_USAGE } from './connection';
 import { CliError } from './errors';
 

@@ -5,8 +5,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { HttpError } from '../http/errors';
 import { parseTime } from '../http/query-params';
-import type { HistoryResponse, LatestResponse, SeriesResponse } from '../protocol';
-import { splitSeriesList } from '../protocol/series';
+import type { HistoryResponse, LatestResponse, SeriesResponse } from '@runboard/protocol';
+import { splitSeriesList } from '@runboard/protocol/series';
 import { addConnectionOptions, EXIT_USAGE, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';
 import { CliError } from './errors';
 import { formatTable, formatValue, print, type Align } from './table';

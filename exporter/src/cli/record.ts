@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import { eventOutcomes, ingestRecordSchema, type EventRecord, type IngestRecord, type IngestResponse } from '../protocol';
+import { eventOutcomes, ingestRecordSchema, type EventRecord, type IngestRecord, type IngestResponse } from '@runboard/protocol';
 import { addConnectionOptions, EXIT_USAGE, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';
 import { CliError } from './errors';
 import { print } from './table';

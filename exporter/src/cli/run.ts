@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import type { ParameterValue, RunInfo } from '../protocol';
+import type { ParameterValue, RunInfo } from '@runboard/protocol';
 import { badInputIsUsage, isStatus } from './api';
 import { findCommand, findTemplate } from './lookup';
 import { addConnectionOptions, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';

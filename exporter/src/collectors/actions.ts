@@ -1,4 +1,4 @@
-import type { ActionRecord, StateRecord } from '../protocol';
+import type { ActionRecord, StateRecord } from '@runboard/protocol';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';

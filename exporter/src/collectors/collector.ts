@@ -1,4 +1,4 @@
-import type { CollectorStatus } from '../protocol';
+import type { CollectorStatus } from '@runboard/protocol';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 

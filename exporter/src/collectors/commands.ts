@@ -1,6 +1,6 @@
 import type { CommandService } from '../commands/service';
 import type { Metrics } from '../metrics/registry';
-import type { RunInfo } from '../protocol';
+import type { RunInfo } from '@runboard/protocol';
 import type { LiveStore } from '../store/live-store';
 import type { Collector } from './collector';
 

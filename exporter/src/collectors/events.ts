@@ -1,4 +1,4 @@
-import type { EventRecord } from '../protocol';
+import type { EventRecord } from '@runboard/protocol';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';

@@ -1,4 +1,4 @@
-import type { LlmRecord } from '../protocol';
+import type { LlmRecord } from '@runboard/protocol';
 import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';

@@ -4,7 +4,7 @@
  * values are pasted in as opaque text (there is no shell and no re-parsing afterwards).
  */
 import type { CommandSpec } from '../config';
-import type { ParameterValue } from '../protocol';
+import type { ParameterValue } from '@runboard/protocol';
 
 /** One piece of a template entry. */
 export type TemplatePart = { kind: 'text'; text: string } | { kind: 'param'; name: string };

@@ -3,7 +3,7 @@
  * keeps the head (how it started, usually the interesting error context), a rolling second half
  * keeps the tail (how it ended), and the middle is dropped and replaced by one marker line.
  */
-import type { OutputLine } from '../protocol';
+import type { OutputLine } from '@runboard/protocol';
 
 /**
  * Longest line kept as one entry. A command printing megabytes without a newline must not make

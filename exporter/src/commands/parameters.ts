@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandSpec, ParameterSpec } from '../config';
-import type { CommandInfo, ParameterInfo, ParameterValue } from '../protocol';
+import type { CommandInfo, ParameterInfo, ParameterValue } from '@runboard/protocol';
 import { parseTemplateEntry, placeholders, TemplateError } from './argv';
 import { matchesWhole } from './pattern';
 

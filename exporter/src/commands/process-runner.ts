@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import type { RunOutcome } from '../protocol';
+import type { RunOutcome } from '@runboard/protocol';
 import { MAX_LINE_BYTES, splitUtf8 } from './output-buffer';
 
 export interface RunProcessOptions {

@@ -3,7 +3,7 @@
  * anything not exactly right is null, and the caller keeps it as ordinary output, so a command
  * that happens to print "::progress soon" does not break its run.
  */
-import { llmRecordSchema, type LlmRecord } from '../protocol';
+import { llmRecordSchema, type LlmRecord } from '@runboard/protocol';
 
 export type ProtocolLine = { kind: 'progress'; percent: number; message: string } | { kind: 'llm'; record: Omit<LlmRecord, 'kind'> };
 

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { CommandSpec } from '../config';
 import type { Logger } from '../log';
-import type { CommandInfo, LlmRecord, OutputLine, RunInfo, RunOutputEvent, RunOutcome } from '../protocol';
+import type { CommandInfo, LlmRecord, OutputLine, RunInfo, RunOutputEvent, RunOutcome } from '@runboard/protocol';
 import { LedgerWriteError, type Ledger } from '../store/ledger';
 import { renderArgv } from './argv';
 import { OutputBuffer } from './output-buffer';

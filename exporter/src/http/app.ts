@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Exporter } from '../exporter';
-import { API_PREFIX, type HealthResponse, type IngestResponse, type LatestResponse, type SeriesResponse } from '../protocol';
-import { splitSeriesList } from '../protocol/series';
+import { API_PREFIX, type HealthResponse, type IngestResponse, type LatestResponse, type SeriesResponse } from '@runboard/protocol';
+import { splitSeriesList } from '@runboard/protocol/series';
 import { IngestError, validateIngestBody } from '../ingest/validate';
 import { VERSION } from '../version';
 import { commandRoutes } from './command-routes';

@@ -15,7 +15,7 @@ import {
   type CommandsResponse,
   type CostGrouping,
   type RunsPage,
-} from '../protocol';
+} from '@runboard/protocol';
 import { TemplateConflictError, type Ledger } from '../store/ledger';
 import type { EventStreams } from '../stream/event-stream';
 import { FinishedOutputCache, followLive, replayFinished } from '../stream/run-output';

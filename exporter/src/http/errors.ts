@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ServerResponse } from 'node:http';
-import type { ApiError } from '../protocol';
+import type { ApiError } from '@runboard/protocol';
 import { LedgerWriteError } from '../store/ledger';
 
 /** A refused ledger write is retried after this: a full disk is not freed in milliseconds. */

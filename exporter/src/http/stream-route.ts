@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
-import { API_PREFIX } from '../protocol';
+import { API_PREFIX } from '@runboard/protocol';
 import type { EventStreams } from '../stream/event-stream';
 import type { SseHub } from '../stream/sse-hub';
 import { HttpError, sendJsonError } from './errors';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ingestRecordSchema, type IngestRecord } from '../protocol';
+import { ingestRecordSchema, type IngestRecord } from '@runboard/protocol';
 import { describeValue, valueAt } from '../config';
 import { compileFastCheck } from './fast-check';
 

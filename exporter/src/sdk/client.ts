@@ -15,7 +15,7 @@
  *   process.once(sig, async () => { await client.close(); process.exit(0); });
  * ```
  */
-import { API_PREFIX, ingestRecordSchema, type ActionRecord, type EventRecord, type IngestRecord, type LlmRecord, type RecordKind, type StateRecord } from '../protocol';
+import { API_PREFIX, ingestRecordSchema, type ActionRecord, type EventRecord, type IngestRecord, type LlmRecord, type RecordKind, type StateRecord } from '@runboard/protocol';
 import { VERSION } from '../version';
 import type { Recorder } from './recorder';
 

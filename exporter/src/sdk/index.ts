@@ -33,7 +33,7 @@ export {
   type RunboardClientStats,
 } from './client';
 export type { Recorder } from './recorder';
-export type { ActionRecord, EventRecord, LlmRecord, StateRecord, IngestRecord, IngestBatch, IngestResponse, RecordKind, ApiError } from '../protocol';
+export type { ActionRecord, EventRecord, LlmRecord, StateRecord, IngestRecord, IngestBatch, IngestResponse, RecordKind, ApiError } from '@runboard/protocol';
 export type { Exporter, ExporterOptions } from '../exporter';
 export type { Config, ConfigInput } from '../config';
 

@@ -1,4 +1,4 @@
-import type { ActionRecord, EventRecord, LlmRecord, StateRecord } from '../protocol';
+import type { ActionRecord, EventRecord, LlmRecord, StateRecord } from '@runboard/protocol';
 
 /**
  * The SDK surface, the same for the in-process exporter and the remote client: a handful of

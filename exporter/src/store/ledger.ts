@@ -32,7 +32,7 @@ import type {
   RunOutcome,
   RunStatus,
   Template,
-} from '../protocol';
+} from '@runboard/protocol';
 import { latestVersion, LedgerVersionError, runMigrations } from './migrations';
 import { createPrivateFile } from './data-dir';
 

@@ -3,8 +3,8 @@
  * one sample of every series into a ring shared by time, so memory is fixed at
  * series × capacity × 8 bytes and history, replay and back-fill are index walks.
  */
-import type { HistoryResponse, SeriesInfo, StreamSample } from '../protocol';
-import { seriesId } from '../protocol/series';
+import type { HistoryResponse, SeriesInfo, StreamSample } from '@runboard/protocol';
+import { seriesId } from '@runboard/protocol/series';
 
 export interface SeriesSpec {
   name: string;

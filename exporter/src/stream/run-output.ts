@@ -4,7 +4,7 @@
  * events, and `end`. Readers are admitted, paced and dropped like samples-stream readers: a
  * reader that stops reading is dropped as slow, so the run's output is never buffered for it.
  */
-import type { OutputLine, RunInfo, RunOutputEvent } from '../protocol';
+import type { OutputLine, RunInfo, RunOutputEvent } from '@runboard/protocol';
 import { REPLAY_SLICE_BYTES, type EventStream } from './event-stream';
 
 export function lineFrame(line: OutputLine): string {

@@ -4,8 +4,8 @@
  * live store. Headers, heartbeats, back-pressure, replay slices and client limits are the
  * event-stream writer's (event-stream.ts), the same for every stream route.
  */
-import { STREAM_EVENT_SAMPLE } from '../protocol';
-import { splitSeriesList } from '../protocol/series';
+import { STREAM_EVENT_SAMPLE } from '@runboard/protocol';
+import { splitSeriesList } from '@runboard/protocol/series';
 import type { LiveStore, Tick } from '../store/live-store';
 import { REPLAY_SLICE_BYTES, type EventStream } from './event-stream';
 

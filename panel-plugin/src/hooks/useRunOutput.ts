@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useState } from 'react';
-import type { RunInfo, RunOutputEvent } from '../../../exporter/src/protocol';
+import type { RunInfo, RunOutputEvent } from '@runboard/protocol';
 import type { RunboardConsoleApi } from '../types/runboard';
 import { describeError } from '../utils/errors';
 import { emptyRunView, foldRunEvents, type RunViewState } from '../utils/runState';

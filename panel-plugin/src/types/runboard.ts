@@ -4,7 +4,7 @@
  * console programs against this interface (tests pass a fake or an adapter for a real exporter).
  */
 import type { Observable } from 'rxjs';
-import type { CommandInfo, ParameterValue, RunInfo, RunOutcome, RunOutputEvent, RunsPage, Template } from '../../../exporter/src/protocol';
+import type { CommandInfo, ParameterValue, RunInfo, RunOutcome, RunOutputEvent, RunsPage, Template } from '@runboard/protocol';
 
 /** The datasource plugin id; the console only accepts datasources of this type. */
 export const RUNBOARD_DATASOURCE_TYPE = 'runboard-live-datasource';

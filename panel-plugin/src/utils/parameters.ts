@@ -8,7 +8,7 @@
  * hold "12a" while typing) and booleans for switches. An empty text box means "not given": the
  * command's default applies, or the parameter is required.
  */
-import type { CommandInfo, ParameterInfo, ParameterValue } from '../../../exporter/src/protocol';
+import type { CommandInfo, ParameterInfo, ParameterValue } from '@runboard/protocol';
 
 export type FormValue = string | boolean;
 export type FormValues = Record<string, FormValue>;

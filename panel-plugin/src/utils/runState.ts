@@ -2,7 +2,7 @@
  * A run as the console shows it, folded from the run's output events (status, line, progress,
  * llm, end). Pure, so the same fold serves a live run and a finished run's replay.
  */
-import type { OutputLine, RunInfo, RunOutputEvent } from '../../../exporter/src/protocol';
+import type { OutputLine, RunInfo, RunOutputEvent } from '@runboard/protocol';
 
 /** Lines kept in the browser; older ones are dropped (the exporter keeps its own capped copy). */
 export const MAX_VISIBLE_LINES = 5000;

@@ -1,4 +1,4 @@
-import type { RunInfo } from '../../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 
 /** How a run's state reads in words; `tone` picks the theme colour, `icon` repeats it without colour. */
 export interface RunStatusText {

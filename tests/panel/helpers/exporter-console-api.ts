@@ -6,7 +6,7 @@
  * exporter's message, field and status, as the datasource's do.
  */
 import { Observable } from 'rxjs';
-import type { ApiError, CommandInfo, CommandsResponse, ParameterValue, RunInfo, RunOutputEvent, RunsPage, Template } from '../../../exporter/src/protocol';
+import type { ApiError, CommandInfo, CommandsResponse, ParameterValue, RunInfo, RunOutputEvent, RunsPage, Template } from '@runboard/protocol';
 import type { RunboardConsoleApi, RunsFilter, SaveTemplateRequest } from '../../../panel-plugin/src/types/runboard';
 
 export class ExporterConsoleApi implements RunboardConsoleApi {

@@ -5,7 +5,7 @@
  * test push a run's output events (status, line, progress, llm, end) when it wants.
  */
 import { ReplaySubject, type Observable } from 'rxjs';
-import type { CommandInfo, OutputLine, ParameterValue, RunInfo, RunOutputEvent, RunsPage, Template } from '../../../exporter/src/protocol';
+import type { CommandInfo, OutputLine, ParameterValue, RunInfo, RunOutputEvent, RunsPage, Template } from '@runboard/protocol';
 import type { RunboardConsoleApi, RunsFilter, SaveTemplateRequest } from '../../../panel-plugin/src/types/runboard';
 
 export const COMMANDS: CommandInfo[] = [

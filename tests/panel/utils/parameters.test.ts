@@ -4,7 +4,7 @@
  */
 import { checkValue as serverCheck, resolveParameters } from '../../../exporter/src/commands/parameters';
 import type { ParameterSpec } from '../../../exporter/src/config';
-import type { CommandInfo, ParameterInfo, ParameterValue } from '../../../exporter/src/protocol';
+import type { CommandInfo, ParameterInfo, ParameterValue } from '@runboard/protocol';
 import {
   checkParameterValue,
   fullMatch,

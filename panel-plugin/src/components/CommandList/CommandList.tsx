@@ -1,7 +1,7 @@
 import React from 'react';
 import { cx } from '@emotion/css';
 import { Icon, useStyles2 } from '@grafana/ui';
-import type { CommandInfo } from '../../../../exporter/src/protocol';
+import type { CommandInfo } from '@runboard/protocol';
 import { getStyles } from './CommandList.styles';
 
 interface Props {

@@ -1,6 +1,6 @@
 import React, { useId } from 'react';
 import { Field, Input, Select, Switch, useStyles2 } from '@grafana/ui';
-import type { CommandInfo, ParameterInfo } from '../../../../exporter/src/protocol';
+import type { CommandInfo, ParameterInfo } from '@runboard/protocol';
 import { parameterHint, type FieldErrors, type FormValue, type FormValues } from '../../utils/parameters';
 import { getStyles } from './ParameterForm.styles';
 

@@ -2,7 +2,7 @@ import React, { useEffect, useState } from 'react';
 import { cx } from '@emotion/css';
 import { dateTimeFormat, type TimeZone } from '@grafana/data';
 import { IconButton, Pagination, useStyles2 } from '@grafana/ui';
-import type { RunInfo, RunsPage } from '../../../../exporter/src/protocol';
+import type { RunInfo, RunsPage } from '@runboard/protocol';
 import type { RunboardConsoleApi } from '../../types/runboard';
 import { describeError } from '../../utils/errors';
 import { formatCost, formatDuration } from '../../utils/format';

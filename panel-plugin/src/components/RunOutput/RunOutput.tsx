@@ -1,7 +1,7 @@
 import React, { useLayoutEffect, useRef, useState } from 'react';
 import { cx } from '@emotion/css';
 import { Button, useStyles2 } from '@grafana/ui';
-import type { OutputLine } from '../../../../exporter/src/protocol';
+import type { OutputLine } from '@runboard/protocol';
 import { isAtBottom } from '../../utils/runState';
 import { getStyles } from './RunOutput.styles';
 

@@ -1,7 +1,7 @@
 import React from 'react';
 import { cx } from '@emotion/css';
 import { Icon, useStyles2 } from '@grafana/ui';
-import type { RunInfo } from '../../../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 import { runStatusText } from '../../utils/runStatus';
 import { getStyles } from './RunStatusBadge.styles';
 

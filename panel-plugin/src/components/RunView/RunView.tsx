@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react';
 import { Button, Icon, useStyles2 } from '@grafana/ui';
-import type { RunInfo } from '../../../../exporter/src/protocol';
+import type { RunInfo } from '@runboard/protocol';
 import { useNow } from '../../hooks/useNow';
 import { useRunOutput } from '../../hooks/useRunOutput';
 import type { RunboardConsoleApi } from '../../types/runboard';
