@@ -10,7 +10,10 @@ import path from 'node:path';
 import { startExporter, type RunningExporter } from './helpers/exporter-process';
 
 const README = fs.readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
-const blocks = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => /^\s*(\w+=\$\()?curl /m.test(b));
+const shBlocks = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+const blocks = shBlocks.filter((b) => /^\s*(\w+=\$\()?curl /m.test(b));
+/** The CLI examples as a user types them in the repository: through the bin npm linked. */
+const cliBlocks = shBlocks.filter((b) => /^npx runboard-exporter /m.test(b));
 
 let exp: RunningExporter;
 beforeAll(async () => {
@@ -43,4 +46,17 @@ it.each(blocks.map((b, i) => [i, b]))('curl block %i runs without an HTTP error'
   const res = spawnSync('bash', ['-c', `${prelude}\n${block}`], { encoding: 'utf8', timeout: 60000 });
   if (res.status !== 0) throw new Error(`block failed (${res.status}):\n${block}\n--- stderr ---\n${res.stderr}`);
   expect(res.status).toBe(0);
+});
+
+it('has npx runboard-exporter examples', () => {
+  expect(cliBlocks.length).toBeGreaterThanOrEqual(1);
+});
+
+it.each(cliBlocks.map((b, i) => [i, b]))('npx runboard-exporter block %i runs from the repository root', (_i, block) => {
+  // The README's "CLI": the exporter's address and token come from RUNBOARD_URL and
+  // RUNBOARD_API_TOKEN when it is not the default one.
+  const prelude = ['set -euo pipefail', `export RUNBOARD_URL=${exp.url}`, `export RUNBOARD_API_TOKEN=${exp.token}`].join('\n');
+  const res = spawnSync('bash', ['-c', `${prelude}\n${block}`], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', timeout: 60000 });
+  if (res.status !== 0) throw new Error(`block failed (${res.status}):\n${block}\n--- stderr ---\n${res.stderr}`);
+  expect(res.stdout).toMatch(/system_load1/);
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every benchmark of issue 7 (Runboard and its baseline in the same run),
+ * `npm run bench`: runs every benchmark of bench/README.md (Runboard and its baseline in the same run),
  * prints the table and writes bench/results/latest.json. Figures are medians over repeated
  * trials; nothing is asserted: a missed goal is reported, never a failure.
  *

@@ -3,8 +3,8 @@
  * (`instanceSettings.url`): plugin.json routes add the API token, so it never reaches the
  * browser. JSON calls go through Grafana's backendSrv; event streams through stream.ts.
  *
- * The panel plugin calls these methods on the datasource instance (list commands, start and
- * cancel runs, stream output, templates); queries use the rest.
+ * The panel plugin calls the command methods (list commands, start and cancel runs, stream
+ * output, templates) through DataSource, which implements RunboardConsoleApi; queries use the rest.
  */
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import { lastValueFrom, type Observable } from 'rxjs';
@@ -18,10 +18,10 @@ import type {
   ParameterValue,
   PutTemplateRequest,
   RunInfo,
-  RunOutcome,
   RunOutputEvent,
+  RunsFilter,
   RunsPage,
-  RunStatus,
+  SaveTemplateRequest,
   SeriesInfo,
   SeriesResponse,
   StartRunRequest,
@@ -30,22 +30,6 @@ import type {
 import { API_PATH, MAX_HISTORY_POINTS, SERIES_CACHE_MS } from './constants';
 import { errorFromResponse, networkError, RunboardError } from './errors';
 import { runOutputStream } from './stream';
-
-/** Filters of `GET /api/v1/runs` (query parameters, not a wire body). */
-export interface RunsFilter {
-  command?: string;
-  outcome?: RunOutcome;
-  status?: RunStatus;
-  /** Requested at or after (ms). */
-  from?: number;
-  /** Requested at or before (ms). */
-  to?: number;
-  limit?: number;
-  offset?: number;
-}
-
-/** A template body (`PUT /templates/:id`), plus the id of the template it replaces, if any. */
-export type SaveTemplateRequest = PutTemplateRequest & { id?: string };
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type Params = Record<string, string | number | undefined>;

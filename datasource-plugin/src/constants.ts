@@ -3,8 +3,8 @@
  * protocol types (`Record<RunOutcome, …>`), so the compiler flags one that falls out of step;
  * the protocol's runtime arrays are not imported because that module would bring zod along.
  */
-import type { CostGrouping, RunOutcome } from '@runboard/protocol';
-import type { RunboardQuery, RunboardQueryType, VariableKind } from './types';
+import type { CostGrouping, RunboardQuery, RunboardQueryType, RunOutcome } from '@runboard/protocol';
+import type { VariableKind } from './types';
 
 export const API_PATH = '/api/v1';
 

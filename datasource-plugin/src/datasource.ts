@@ -19,17 +19,35 @@ import {
 } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { catchError, defer, map, merge, of, type Observable } from 'rxjs';
-import type { CostGrouping, CommandInfo, ParameterValue, RunInfo, RunOutcome, RunOutputEvent, RunsPage, SeriesInfo, Template } from '@runboard/protocol';
-import { RunboardApi, toRunboardError, type RunsFilter, type SaveTemplateRequest } from './api';
+import type {
+  CommandInfo,
+  CostGrouping,
+  ParameterValue,
+  RunboardConsoleApi,
+  RunboardQuery,
+  RunInfo,
+  RunOutcome,
+  RunOutputEvent,
+  RunsFilter,
+  RunsPage,
+  SaveTemplateRequest,
+  SeriesInfo,
+  Template,
+} from '@runboard/protocol';
+import { RunboardApi, toRunboardError } from './api';
 import { DEFAULT_QUERY, DEFAULT_RUNS, LIVE_EDGE_MS, MAX_EXPANSION, MAX_RUNS } from './constants';
 import { messageOf } from './errors';
 import { costsToFrame, historyToFrame, indexSeries, runsFrameToAnnotations, runsToFrame } from './frames';
 import { interpolateQuery, splitList } from './interpolate';
 import { liveQuery, SampleStreamHub } from './stream';
-import type { RunboardOptions, RunboardQuery, RunboardVariableQuery } from './types';
+import type { RunboardOptions, RunboardVariableQuery } from './types';
 import { parseVariableQuery, RunboardVariableSupport, variableValues } from './variables';
 
-export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> {
+/**
+ * The console panel finds this class by the plugin id (RunboardDatasourceType) and calls it as a
+ * RunboardConsoleApi: `implements` makes the compiler hold the two to one contract.
+ */
+export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> implements RunboardConsoleApi {
   readonly api: RunboardApi;
   /** The one live stream connection of this instance, shared by all its live queries. */
   readonly hub: SampleStreamHub;
@@ -177,7 +195,7 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> {
     }
   }
 
-  // ---------- for editors and the panel plugin ----------
+  // ---------- for editors, and the panel plugin (RunboardConsoleApi) ----------
 
   listSeries(): Promise<SeriesInfo[]> {
     return this.api.listSeries();

@@ -5,9 +5,9 @@
  * entry expand to every combination (bounded by MAX_EXPANSION).
  */
 import type { ScopedVars } from '@grafana/data';
+import type { RunboardQuery } from '@runboard/protocol';
 import { splitSeriesList } from '@runboard/protocol/series';
 import { MAX_EXPANSION } from './constants';
-import type { RunboardQuery } from './types';
 
 /** The part of Grafana's TemplateSrv used here; tests pass a fake. */
 export interface TemplateReplacer {

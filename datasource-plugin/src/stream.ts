@@ -3,10 +3,11 @@
  * Observable here owns a fetch() and at most one timer, and its teardown aborts the one and
  * clears the other.
  *
- * - `sseStream`: one Server-Sent Events connection over fetch() and eventsource-parser (an
- *   EventSource cannot report or recover from HTTP errors, and cannot be told where to resume
- *   once it gave up). It reconnects with exponential backoff and sends the last event id as
- *   `Last-Event-ID`, so the exporter replays what was missed.
+ * - `sseStream`: one Server-Sent Events connection over fetch() and the shared SSE reader
+ *   (`@runboard/protocol/sse`; an EventSource cannot report or recover from HTTP errors, and
+ *   cannot be told where to resume once it gave up). It reconnects with the shared backoff
+ *   (`@runboard/protocol/backoff`) and sends the last event id as `Last-Event-ID`, so the
+ *   exporter replays what was missed.
  * - `SampleStreamHub`: one shared `/api/v1/stream` connection per datasource instance.
  * - `liveQuery`: back-fill from history, then live samples, in a bounded StreamingDataFrame.
  * - `runOutputStream`: a command run's output, resumed by line number after a drop.
@@ -15,9 +16,10 @@
  * run this module under Node against a real exporter.
  */
 import { LoadingState, type DataQueryResponse, type QueryResultMetaNotice, type StreamingDataFrame } from '@grafana/data';
-import { createParser } from 'eventsource-parser';
 import { Observable, type Subscription } from 'rxjs';
 import type { HistoryResponse, RunOutputEvent, SeriesResponse, StreamSample } from '@runboard/protocol';
+import { backoffDelay } from '@runboard/protocol/backoff';
+import { readSse } from '@runboard/protocol/sse';
 import { API_PATH, MAX_LIVE_ROWS } from './constants';
 import { errorFromResponse, messageOf, networkError, RunboardError } from './errors';
 import { appendSample, createLiveFrame, indexSeries, lastTime, liveBounds } from './frames';
@@ -33,16 +35,6 @@ export interface Backoff {
 
 const DEFAULT_INITIAL_MS = 1000;
 const DEFAULT_MAX_MS = 10_000;
-
-/**
- * Delay before reconnect attempt `attempt` (0 = the first): doubling from `initialMs` up to
- * `maxMs`, with ±20 % jitter so the panels of many browsers do not reconnect in step after an
- * exporter restart.
- */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
-  return Math.round(Math.min(maxMs, base * (0.8 + 0.4 * random())));
-}
 
 export interface SseOptions {
   /** Evaluated at each connection attempt, so a reconnect can ask for a different set. */
@@ -104,23 +96,16 @@ export function sseStream(opts: SseOptions): Observable<SseEvent> {
         }
         if (closed) return;
         subscriber.next({ type: 'open' });
-        const parser = createParser({
-          onEvent: (e) => {
-            if (e.id !== undefined) lastEventId = e.id;
-            attempt = 0;
-            subscriber.next({ type: 'message', event: e.event ?? 'message', id: e.id, data: e.data });
-          },
-          onRetry: (ms) => {
-            retryHint = ms;
-          },
-        });
-        const reader = res.body.getReader();
-        const decoder = new TextDecoder();
         try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done || closed) break;
-            parser.feed(decoder.decode(value, { stream: true }));
+          for await (const msg of readSse(res.body)) {
+            if (closed) break;
+            if (msg.type === 'retry') {
+              retryHint = msg.ms;
+            } else if (msg.type === 'event') {
+              if (msg.id !== undefined) lastEventId = msg.id;
+              attempt = 0;
+              subscriber.next({ type: 'message', event: msg.event, id: msg.id, data: msg.data });
+            }
           }
         } catch (err) {
           if (!closed) throw networkError(err);
@@ -134,7 +119,7 @@ export function sseStream(opts: SseOptions): Observable<SseEvent> {
           subscriber.error(error);
           return;
         }
-        const retryInMs = backoffDelay(attempt, opts.backoff?.initialMs ?? retryHint ?? DEFAULT_INITIAL_MS, opts.backoff?.maxMs ?? DEFAULT_MAX_MS);
+        const retryInMs = backoffDelay(attempt, { initialMs: opts.backoff?.initialMs ?? retryHint ?? DEFAULT_INITIAL_MS, maxMs: opts.backoff?.maxMs ?? DEFAULT_MAX_MS });
         attempt++;
         subscriber.next({ type: 'interrupted', error, retryInMs, attempt });
         if (!closed) timer = setTimeout(() => void connect(), retryInMs);

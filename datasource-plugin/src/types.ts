@@ -1,28 +1,9 @@
 /**
- * The plugin's own models: the query, the datasource settings and the variable query. Wire
- * types (series, samples, runs, costs, templates) come from the exporter's protocol module and
- * are never re-declared here.
+ * The plugin's own models: the datasource settings and the variable query. The query model
+ * (RunboardQuery, which dashboards store) and the wire types (series, samples, runs, costs,
+ * templates) come from @runboard/protocol and are never re-declared here.
  */
 import type { DataQuery, DataSourceJsonData } from '@grafana/data';
-
-/** One query type per editor under components/ and one branch in DataSource.query(). */
-export type RunboardQueryType = 'live' | 'history' | 'runs' | 'costs';
-
-export interface RunboardQuery extends DataQuery {
-  queryType?: RunboardQueryType;
-  /** live, history: series ids (`name` or `name{label="value"}`) or `$variables`. */
-  series?: string[];
-  /** live, history: display name; `{{label}}` is replaced by the series' label (`{{__name__}}` by its name). */
-  alias?: string;
-  /** runs: command id (empty: every command). */
-  command?: string;
-  /** runs: a RunOutcome (empty: every outcome). Kept a string so `$variables` fit. */
-  outcome?: string;
-  /** runs: newest runs to return (the exporter allows 1-500). */
-  limit?: number;
-  /** costs: a CostGrouping, or a `$variable`. */
-  groupBy?: string;
-}
 
 export interface RunboardOptions extends DataSourceJsonData {
   /**

@@ -5,11 +5,11 @@
  */
 import { CustomVariableSupport, type DataQueryRequest, type DataQueryResponse, type MetricFindValue } from '@grafana/data';
 import { from, map, type Observable } from 'rxjs';
-import type { CommandInfo, SeriesInfo } from '@runboard/protocol';
+import type { CommandInfo, RunboardQuery, SeriesInfo } from '@runboard/protocol';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { VARIABLE_KINDS } from './constants';
 import type { DataSource } from './datasource';
-import type { RunboardOptions, RunboardQuery, RunboardVariableQuery, VariableKind } from './types';
+import type { RunboardOptions, RunboardVariableQuery, VariableKind } from './types';
 
 const KIND_ALIASES: Record<string, VariableKind> = {
   series: 'series',

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type YAML from 'yaml';
 import { z } from 'zod';
 import { patternProblem } from './commands/pattern';
+import { describeError } from './store/data-dir';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -349,7 +350,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(`cannot read the config file ${file} (--config, RUNBOARD_CONFIG): ${describeError(err)}`);
   }
   let parsed: unknown;
   try {

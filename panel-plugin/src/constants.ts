@@ -1,4 +1,7 @@
-import type { CardFieldConfig, CardsOptions, ConsoleOptions } from './types/options';
+import type { CardFieldConfig, CardsOptions, ConsoleOptions, RunboardDatasourceType } from '@runboard/protocol';
+
+/** The datasource plugin id; the console only accepts datasources of this type. */
+export const RUNBOARD_DATASOURCE_TYPE: RunboardDatasourceType = 'runboard-live-datasource';
 
 export const DEFAULT_CARDS: CardsOptions = {
   fields: [],

@@ -2,7 +2,7 @@ import { FieldColorModeId, FieldConfigProperty, PanelPlugin, type SelectableValu
 import { DatasourceEditor } from './components/DatasourceEditor/DatasourceEditor';
 import { RunboardPanel } from './components/RunboardPanel/RunboardPanel';
 import { DEFAULT_CARDS, DEFAULT_CONSOLE, DEFAULT_FIELD_CONFIG, LOOKBACK_CHOICES } from './constants';
-import type { CardFieldConfig, CardSize, HigherIs, PanelOptions, PanelView } from './types/options';
+import type { CardFieldConfig, CardSize, HigherIs, PanelOptions, PanelView } from '@runboard/protocol';
 import { cardFieldNames } from './utils/series';
 
 const isCards = (o: PanelOptions) => o.view !== 'console';

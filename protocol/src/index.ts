@@ -1,5 +1,5 @@
 /**
- * The Runboard wire contract (DESIGN §4), written once. The exporter validates requests with the
+ * The Runboard wire contract (README "HTTP API"), written once. The exporter validates requests with the
  * zod schemas here; the SDK, the CLI, both Grafana plugins and the tests import the inferred types
  * (plugins with `import type`, so zod never reaches the browser bundle).
  */
@@ -157,7 +157,7 @@ export interface HealthResponse {
 // ---------- SSE ----------
 export const STREAM_EVENT_SAMPLE = 'sample';
 
-// ---------- commands, runs, templates, costs (DESIGN §4-5) ----------
+// ---------- commands, runs, templates, costs (README "Commands, runs, templates and costs") ----------
 export type ParameterValue = string | number | boolean;
 
 /**
@@ -300,3 +300,7 @@ export interface CostsResponse {
   total: Omit<CostRow, 'key'>;
 }
 export * from './series';
+// Types only: the datasource's query model, the console panel's options, and the API the panel calls on the datasource.
+export type * from './query';
+export type * from './panel-options';
+export type * from './console-api';

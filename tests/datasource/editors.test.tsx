@@ -9,7 +9,8 @@ import { ConfigEditor } from '../../datasource-plugin/src/components/ConfigEdito
 import { QueryEditor } from '../../datasource-plugin/src/components/QueryEditor';
 import { VariableQueryEditor } from '../../datasource-plugin/src/components/VariableQueryEditor';
 import type { DataSource } from '../../datasource-plugin/src/datasource';
-import type { RunboardOptions, RunboardQuery, RunboardSecureOptions, RunboardVariableQuery } from '../../datasource-plugin/src/types';
+import type { RunboardOptions, RunboardSecureOptions, RunboardVariableQuery } from '../../datasource-plugin/src/types';
+import type { RunboardQuery } from '@runboard/protocol';
 import { COMMANDS, SERIES } from './fixtures';
 
 function stubDatasource(): DataSource {

@@ -1,5 +1,5 @@
 /**
- * The real Prometheus scrapes the real exporter; every metric family of DESIGN §3 (the exporter
+ * The real Prometheus scrapes the real exporter; every metric family of README "Metrics (Prometheus)" (the exporter
  * part; command metrics come with the command runner) must arrive through Prometheus' HTTP API,
  * and `promtool check metrics` must find nothing to lint.
  */

@@ -1,5 +1,5 @@
 /**
- * The remote SDK client (exporter/src/sdk/client.ts) against real HTTP servers.
+ * The remote SDK client (@runboard/sdk, sdk/src/client.ts, run as built) against real HTTP servers.
  *
  * Most tests run against the real exporter started in-process, and check what arrived through its
  * own metrics. A few use a tiny `http.createServer` fake, ONLY to force failure modes the real
@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Exporter } from '../../exporter/src/exporter';
 import { silentLogger } from '../../exporter/src/log';
-import { createClient, InvalidRecordError, startExporter, RunboardClient, RunboardClientError, type Recorder, type RunboardClientOptions } from '../../exporter/src/sdk';
+import { createClient, InvalidRecordError, RunboardClient, RunboardClientError, type Recorder, type RunboardClientOptions } from '@runboard/sdk';
+import * as exporterSdk from '../../exporter/src/sdk';
 
 const TOKEN = 'test-token-0123456789';
 const REPO = path.resolve(__dirname, '../..');
-const CLIENT_TS = path.join(REPO, 'exporter/src/sdk/client.ts');
 
 let exp: Exporter;
 let dataDir: string;
@@ -281,9 +281,9 @@ describe('failure modes (fake server)', () => {
     expect(fake.requests).toHaveLength(3);
     expect(new Set(fake.requests.map((r) => r.body)).size).toBe(1); // the same batch each time
     expect(fake.requests[0].auth).toBe(`Bearer ${TOKEN}`);
-    // Equal jitter: attempt n waits between baseMs·2^n / 2 and baseMs·2^n.
-    expect(fake.requests[1].t - fake.requests[0].t).toBeGreaterThanOrEqual(18);
-    expect(fake.requests[2].t - fake.requests[1].t).toBeGreaterThanOrEqual(38);
+    // The shared backoff: attempt n waits baseMs·2^n ±20 %.
+    expect(fake.requests[1].t - fake.requests[0].t).toBeGreaterThanOrEqual(30);
+    expect(fake.requests[2].t - fake.requests[1].t).toBeGreaterThanOrEqual(60);
     expect(onError).not.toHaveBeenCalled();
     expect(c.stats()).toEqual({ queued: 0, sent: 5, dropped: 0, failedBatches: 0, retries: 2 });
   });
@@ -403,9 +403,11 @@ describe('same verbs in-process and remote', () => {
     for (const r of both) await drive(r);
     expect(await actionCount('parity')).toBe(2);
   });
-  test('startExporter() is the in-process flavour (Exporter.start)', async () => {
+  test('runboard-exporter/sdk: startExporter() is the in-process flavour (Exporter.start); the remote client is @runboard/sdk\'s', async () => {
+    expect(exporterSdk.createClient).toBe(createClient);
+    expect(exporterSdk.RunboardClient).toBe(RunboardClient);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-sdk-start-'));
-    const inProc = await startExporter({ port: 0, dataDir: dir, auth: { token: TOKEN } }, { log: silentLogger, system: false });
+    const inProc = await exporterSdk.startExporter({ port: 0, dataDir: dir, auth: { token: TOKEN } }, { log: silentLogger, system: false });
     try {
       expect(inProc).toBeInstanceOf(Exporter);
       const c = client({ url: inProc.url });
@@ -420,13 +422,10 @@ describe('same verbs in-process and remote', () => {
 });
 
 describe('process lifetime (child processes)', () => {
-  /** Runs a snippet in a fresh node with the client loaded from source (transpiled on require). */
+  /** Runs a snippet in a fresh node with the built client (`npm run build --workspace sdk`). */
   function runChild(snippet: string, opts: Record<string, unknown>): Promise<{ code: number | null; ms: number; stderr: string }> {
     const script = `
-      const fs = require('fs'); const ts = require('typescript');
-      require.extensions['.ts'] = (m, f) => m._compile(ts.transpileModule(fs.readFileSync(f, 'utf8'),
-        { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText, f);
-      const { createClient } = require(${JSON.stringify(CLIENT_TS)});
+      const { createClient } = require('@runboard/sdk');
       const client = createClient(JSON.parse(process.env.CLIENT_OPTS));
       ${snippet}`;
     const start = Date.now();

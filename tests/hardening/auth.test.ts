@@ -1,5 +1,5 @@
 /**
- * Auth matrix (issue 8): every read and mutating endpoint × credentials that are missing, wrong,
+ * Auth matrix (README "Reliability"): every read and mutating endpoint × credentials that are missing, wrong,
  * padded with whitespace, in another scheme or spelling, or right; with auth.readPublic off and
  * on (and /metrics behind the token). A refused request changes nothing; the token never shows
  * in a log line, an error body or a command's environment; the comparison is constant-time.

@@ -1,5 +1,5 @@
 /**
- * Cardinality bomb (issue 8): 50,000 (full run: 1,000,000) distinct action names and as many
+ * Cardinality bomb (README "Reliability"): 50,000 (full run: 1,000,000) distinct action names and as many
  * distinct models. Every label keeps at most limits.labelValues values (the rest fold into
  * "other" and count in runboard_label_overflow_total), provider × model pairs are bounded too,
  * the live store stays within limits.liveSeries, /metrics stays small and quick, RSS stays

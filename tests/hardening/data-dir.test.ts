@@ -1,5 +1,5 @@
 /**
- * A private, single-owner data dir (issue 13, items 3, 4 and the start-up half of 12; README
+ * A private, single-owner data dir (README
  * "The data dir"): the dir is 0700 and the ledger, its -wal/-shm files and the token file 0600
  * whatever the token source, looser modes are fixed at start with a warning; a second exporter on
  * the same dir exits 1 naming the dir and the owner's PID and leaves the owner's runs alone, and a

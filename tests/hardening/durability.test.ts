@@ -1,5 +1,5 @@
 /**
- * Durability under load (issue 8), extending tests/commands/durability.test.ts: in every cycle
+ * Durability under load (README "Reliability"), extending tests/commands/durability.test.ts: in every cycle
  * one client streams ingest batches, one starts command runs (quick and long ones) and one
  * creates, updates and deletes templates, all at once, and the exporter is killed with SIGKILL at
  * a random moment. Before each restart the ledger passes SQLite's integrity check and the

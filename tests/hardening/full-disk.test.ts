@@ -1,5 +1,5 @@
 /**
- * Ledger first on a full disk (issue 13, items 5 and 12): a ledger capped with
+ * Ledger first on a full disk (README "The ledger"): a ledger capped with
  * `ledger.maxSizeBytes` (SQLite's max_page_count, so a full ledger fails exactly as a full disk:
  * SQLITE_FULL) fills up under ingest batches of LLM calls and actions, and a client keeps
  * retrying what was refused. /metrics must count exactly what the ledger holds and what was

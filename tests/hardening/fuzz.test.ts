@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every HTTP endpoint of the real exporter (issue 8): wrong types, huge
+ * Property-based fuzzing of every HTTP endpoint of the real exporter (README "Reliability"): wrong types, huge
  * numbers, NaN/Infinity, deep nesting, huge strings, invalid UTF-8, wrong content types and
  * encodings, duplicate keys, malformed percent-encoding, odd methods, and broken HTTP framing
  * (Content-Length larger than sent then close, smaller, conflicting, bad chunks, huge headers).

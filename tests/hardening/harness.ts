@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the hardening suite (issue 8): scale (short run by default, HARDENING_FULL=1
+ * Shared pieces of the hardening suite (README "Reliability"): scale (short run by default, HARDENING_FULL=1
  * for the full run), a raw HTTP client that can send anything, the exporter's RSS and metrics,
  * and the figures each spec prints for the README and the closing note.
  */
@@ -162,7 +162,7 @@ export async function metricsText(exp: RunningExporter): Promise<string> {
   return (await request(exp.url, 'GET', '/metrics', { headers: { Authorization: `Bearer ${exp.token}` } })).text;
 }
 
-/** An error answer as DESIGN §4 says: JSON `{error: {code, message}}`, both non-empty. */
+/** An error answer as README "HTTP API" says: JSON `{error: {code, message}}`, both non-empty. */
 export function errorBodyProblem(res: RawResponse): string | undefined {
   let body: unknown;
   try {

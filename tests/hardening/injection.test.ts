@@ -1,5 +1,5 @@
 /**
- * Command injection (issue 8): parameter values from a corpus of shell metacharacters, path
+ * Command injection (README "Parameter rules"): parameter values from a corpus of shell metacharacters, path
  * traversal, option injection (values that look like flags, in a template that puts them before
  * its `--`), NUL bytes, control characters, odd Unicode and oversized values, plus generated
  * ones. The print-argv fixture shows what the command really got: every accepted value arrives

@@ -1,5 +1,5 @@
 /**
- * Every documented limit hit on purpose and answered as the README says (issue 8):
+ * Every documented limit hit on purpose and answered as the README says ("Reliability"):
  * limits.bodyBytes → 413, limits.batchRecords → 413, limits.labelValues → "other" and
  * runboard_label_overflow_total, limits.runOutputBytes → truncated output with a marker,
  * timeoutSeconds → outcome timeout, limits.concurrentRuns / limits.runQueue → queued then 429,

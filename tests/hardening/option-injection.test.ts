@@ -1,5 +1,5 @@
 /**
- * Option injection (issue 13, items 2, 6 and 11) against real programs on this machine: git, find,
+ * Option injection (README "Parameter rules") against real programs on this machine: git, find,
  * tar, ls and head run as exporter commands with ordinary templates. argv without a shell stops
  * shell tricks, not options, so each attack is checked by its effect: no file written, no file
  * deleted, no marker created, no directory outside a path root listed; and the API answers 400

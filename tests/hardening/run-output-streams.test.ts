@@ -1,5 +1,5 @@
 /**
- * Run-output streams under one hostile user (issue 13, items 1 and 8), against the real exporter:
+ * Run-output streams under one hostile user (README "Reliability", run-output streams), against the real exporter:
  * 1. readers that never read a run printing ≥ 100 MiB are dropped as slow, and the exporter's
  *    RSS stays within baseline + 150 MB while the run prints (it used to buffer the whole output
  *    for each of them: 2.7 GB for 400 MiB);

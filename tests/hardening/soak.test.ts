@@ -1,5 +1,5 @@
 /**
- * Soak (issue 8), full run only: 10,000 records/s (actions, events, LLM calls into the ledger,
+ * Soak (README "Reliability"), full run only: 10,000 records/s (actions, events, LLM calls into the ledger,
  * state) and 100 stream clients for HARDENING_SOAK_SECONDS (default 3600 in the full run: the
  * hour the issue names; set it lower for a quicker look). After a warm-up (a fifth of the run, at least 60 s) RSS grows
  * less than 5%, no event-loop stall passes 100 ms (the exporter's nodejs_eventloop_lag_max and

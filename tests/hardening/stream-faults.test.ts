@@ -1,5 +1,5 @@
 /**
- * Stream faults (issue 8): clients that never read (stalled sockets, also asking for a replay of
+ * Stream faults (README "Reliability"): clients that never read (stalled sockets, also asking for a replay of
  * the whole live store), clients that disconnect in the middle of an event (FIN and RST), and
  * 1,000 (full run: 10,000) connect/disconnect cycles, while a few good readers keep streaming.
  * The good readers get every tick with no gap; stalled ones are dropped as slow; afterwards the

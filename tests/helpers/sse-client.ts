@@ -1,17 +1,20 @@
 /**
- * A real SSE client over fetch, parsed with eventsource-parser (the parser the SDK and CLI use).
- * Tests drive reconnects themselves, so this client never reconnects on its own.
+ * A real SSE client over fetch, read with the shared SSE reader (`@runboard/protocol/sse`, the one
+ * the datasource and the CLI use). Tests drive reconnects themselves, so this client never
+ * reconnects on its own.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { readSse, type SseMessage } from '@runboard/protocol/sse';
+
+export type SseEvent = Extract<SseMessage, { type: 'event' }>;
 
 export interface SseConnection {
   status: number;
   headers: Headers;
-  events: EventSourceMessage[];
+  events: SseEvent[];
   comments: string[];
   retry: number | undefined;
   /** Resolves when `n` events have arrived (rejects after `timeoutMs`). */
-  waitFor(n: number, timeoutMs?: number): Promise<EventSourceMessage[]>;
+  waitFor(n: number, timeoutMs?: number): Promise<SseEvent[]>;
   close(): void;
   closed: Promise<void>;
 }
@@ -19,7 +22,7 @@ export interface SseConnection {
 export async function connectSse(url: string, headers: Record<string, string> = {}): Promise<SseConnection> {
   const ctrl = new AbortController();
   const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: ctrl.signal });
-  const events: EventSourceMessage[] = [];
+  const events: SseEvent[] = [];
   const comments: string[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const conn: SseConnection = {
@@ -44,22 +47,21 @@ export async function connectSse(url: string, headers: Record<string, string> = 
     close: () => ctrl.abort(),
     closed: Promise.resolve(),
   };
-  const parser = createParser({
-    onEvent: (e) => {
-      events.push(e);
-      for (const w of waiters.filter((w) => events.length >= w.n)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    },
-    onRetry: (ms) => (conn.retry = ms),
-    onComment: (c) => comments.push(c),
-  });
+  const onEvent = (e: SseEvent) => {
+    events.push(e);
+    for (const w of waiters.filter((w) => events.length >= w.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
   conn.closed = (async () => {
     if (!res.body) return;
-    const decoder = new TextDecoder();
     try {
-      for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      for await (const msg of readSse(res.body)) {
+        if (msg.type === 'event') onEvent(msg);
+        else if (msg.type === 'retry') conn.retry = msg.ms;
+        else comments.push(msg.text);
+      }
     } catch {
       // aborted by close(): the end of the stream
     }

@@ -8,7 +8,7 @@ import { render, screen, within } from '@testing-library/react';
 import { colorManipulator, createTheme, dateTime, LoadingState, ThemeContext, ThresholdsMode, type FieldSparkline, type PanelData } from '@grafana/data';
 import { MetricCards } from '../../panel-plugin/src/components/MetricCards/MetricCards';
 import { DEFAULT_CARDS } from '../../panel-plugin/src/constants';
-import type { CardsOptions } from '../../panel-plugin/src/types/options';
+import type { CardsOptions } from '@runboard/protocol';
 import { MIN, prometheusLongFrame, prometheusMultiFrames, T0, THREE_STEPS, wideFrame } from './helpers/frames';
 
 jest.mock('@grafana/ui', () => {

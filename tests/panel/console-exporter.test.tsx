@@ -1,34 +1,66 @@
 /**
  * @jest-environment <rootDir>/tests/panel/helpers/jsdom-with-fetch.js
  *
- * The console against a REAL exporter (exporter/dist/cli.js, its built-in example commands),
- * without Grafana or the datasource plugin: ExporterConsoleApi implements the console's
- * RunboardConsoleApi with fetch on the exporter's API and reads run output from its SSE stream.
+ * The console driving the REAL Runboard datasource (datasource-plugin's DataSource and api.ts,
+ * its run output stream) against a REAL exporter (exporter/dist/cli.js, its built-in example
+ * commands), as in Grafana: the console gets the datasource instance the panel accepts
+ * (asConsoleApi) and calls it as a RunboardConsoleApi.
+ *
+ * The one mock is Grafana itself (helpers/grafana-proxy.ts): backendSrv and the data proxy exist
+ * only in a running Grafana server, so a stand-in does their HTTP with fetch on the exporter and
+ * adds what the proxy adds (the plugin.json route's token and X-Runboard-Via, X-Grafana-User).
  * jsdom renders React; the custom environment lends it Node's streaming fetch.
  */
 import './helpers/dom';
 import React from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import type { DataSourceInstanceSettings } from '@grafana/data';
+import { setBackendSrv } from '@grafana/runtime';
+import type { RunboardConsoleApi } from '@runboard/protocol';
+import { DataSource } from '../../datasource-plugin/src/datasource';
+import pluginJson from '../../datasource-plugin/src/plugin.json';
+import type { RunboardOptions } from '../../datasource-plugin/src/types';
 import { CommandConsole } from '../../panel-plugin/src/components/CommandConsole/CommandConsole';
+import { asConsoleApi } from '../../panel-plugin/src/utils/datasource';
 import { runPermission } from '../../panel-plugin/src/utils/permissions';
 import { serverFieldError } from '../../panel-plugin/src/utils/parameters';
 import { startExporter, type RunningExporter } from '../helpers/exporter-process';
-import { ExporterConsoleApi } from './helpers/exporter-console-api';
+import { grafanaProxy } from './helpers/grafana-proxy';
 
 jest.setTimeout(60_000);
 
 let exporter: RunningExporter;
-let api: ExporterConsoleApi;
+let api: RunboardConsoleApi;
+const browserFetch = globalThis.fetch;
 
 beforeAll(async () => {
   // Output arrives from a real process whenever it likes, not inside act(): React should not warn
   // about that here (Testing Library still wraps its own render and events in act).
   (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
   exporter = await startExporter(['--interval', '0.5']);
-  api = new ExporterConsoleApi(exporter.url, exporter.token, 'test');
+  const grafana = grafanaProxy({ uid: 'runboard', exporterUrl: exporter.url, apiToken: exporter.token, login: 'test' });
+  setBackendSrv(grafana.backendSrv);
+  globalThis.fetch = grafana.fetch;
+  const ds = new DataSource({
+    id: 1,
+    uid: 'runboard',
+    type: pluginJson.id,
+    name: 'Runboard',
+    url: grafana.proxyUrl,
+    access: 'proxy',
+    jsonData: { exporterUrl: exporter.url },
+    meta: { id: pluginJson.id, name: pluginJson.name, type: 'datasource' },
+    readOnly: false,
+  } as unknown as DataSourceInstanceSettings<RunboardOptions>);
+  const checked = asConsoleApi(ds);
+  if ('error' in checked) {
+    throw new Error(checked.error);
+  }
+  api = checked.api;
 });
 
 afterAll(async () => {
+  globalThis.fetch = browserFetch;
   await exporter?.stop();
 });
 
@@ -42,7 +74,8 @@ async function renderConsole() {
   return view;
 }
 
-test('the adapter meets the contract the console relies on: errors carry message and field', async () => {
+test('the panel accepts the datasource; its errors carry the exporter’s message and field, which the form marks', async () => {
+  expect(api).toBeInstanceOf(DataSource);
   const err = await api.startRun('sample-task', { steps: 99 }).catch((e: unknown) => e as Error & { field?: string; status?: number });
   expect(err).toMatchObject({ status: 400, field: 'parameters.steps', message: 'parameters.steps: must be at most 50' });
   const [command] = (await api.listCommands()).filter((c) => c.id === 'sample-task');

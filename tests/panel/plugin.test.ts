@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PanelOptionsEditorBuilder, standardEditorsRegistry, standardFieldConfigEditorRegistry } from '@grafana/data';
 import { plugin } from '../../panel-plugin/src/module';
-import type { PanelOptions } from '../../panel-plugin/src/types/options';
+import type { PanelOptions } from '@runboard/protocol';
 
 // Grafana fills the option editors' registry when it starts; here, stand-ins with the same ids.
 const EDITOR_IDS = ['boolean', 'color', 'dashboard-uid', 'field-name', 'multi-select', 'number', 'radio', 'select', 'slider', 'strings', 'text', 'timezone', 'unit'];

@@ -2,8 +2,8 @@
 import type { SelectableValue } from '@grafana/data';
 import { InlineField, RadioButtonGroup, Stack } from '@grafana/ui';
 import type { ComponentType } from 'react';
+import type { RunboardQueryType } from '@runboard/protocol';
 import { QUERY_TYPES } from '../constants';
-import type { RunboardQueryType } from '../types';
 import { CostsQueryEditor } from './CostsQueryEditor';
 import { LABEL_WIDTH, type EditorProps } from './editorProps';
 import { HistoryQueryEditor } from './HistoryQueryEditor';

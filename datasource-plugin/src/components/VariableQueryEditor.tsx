@@ -2,10 +2,10 @@
 import type { DataSourceApi, QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, Select, Stack } from '@grafana/ui';
 import { useEffect, useMemo, useState } from 'react';
-import type { SeriesInfo } from '@runboard/protocol';
+import type { RunboardQuery, SeriesInfo } from '@runboard/protocol';
 import { VARIABLE_KINDS } from '../constants';
 import type { DataSource } from '../datasource';
-import type { RunboardOptions, RunboardQuery, RunboardVariableQuery, VariableKind } from '../types';
+import type { RunboardOptions, RunboardVariableQuery, VariableKind } from '../types';
 import { LABEL_WIDTH } from './editorProps';
 
 /**

@@ -1,6 +1,7 @@
 import type { QueryEditorProps } from '@grafana/data';
 import type { DataSource } from '../datasource';
-import type { RunboardOptions, RunboardQuery } from '../types';
+import type { RunboardQuery } from '@runboard/protocol';
+import type { RunboardOptions } from '../types';
 
 /** Props every query-type editor takes: Grafana's query editor props for this datasource. */
 export type EditorProps = QueryEditorProps<DataSource, RunboardQuery, RunboardOptions>;

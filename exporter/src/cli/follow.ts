@@ -6,9 +6,10 @@
  * in the summary rather than printed (as the exporter reads them: the same parser). A stream that drops before `end` is resumed with Last-Event-ID
  * (the last line's seq), and lines already printed are never printed again.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { parseProtocolLine } from '../commands/protocol-lines';
 import { API_PREFIX, type OutputLine, type RunInfo, type RunProgressEvent } from '@runboard/protocol';
+import { backoffDelay } from '@runboard/protocol/backoff';
+import { readSse } from '@runboard/protocol/sse';
+import { parseProtocolLine } from '../commands/protocol-lines';
 import { apiError, unreachable } from './api';
 import { EXIT_API_ERROR, EXIT_UNREACHABLE, type Connection } from './connection';
 import { CliError } from './errors';
@@ -75,9 +76,13 @@ interface Out {
   columns?: number;
 }
 
+/** Longest wait between reconnect attempts while the exporter is away. */
+const MAX_RETRY_MS = 5000;
+
 /**
  * Follows the run until its `end` event and returns the finished run. Reconnects when the
- * stream drops; gives up (exit 3) when the exporter stays unreachable for the connection timeout.
+ * stream drops, backing off from the exporter's `retry:` hint; gives up (exit 3) when the
+ * exporter stays unreachable for the connection timeout.
  */
 export async function followRun(conn: Connection, runId: string, opts: FollowOptions = {}): Promise<RunInfo> {
   const stdout: Out = process.stdout;
@@ -85,7 +90,7 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
   const tty = !opts.json && stderr.isTTY === true;
   let bar: string | null = null;
   let lastSeq = -1;
-  let retryMs = 1000;
+  let retryHintMs = 1000;
   let final: RunInfo | undefined;
   let current: RunInfo | undefined;
   let shownQueued = false;
@@ -134,7 +139,7 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
   };
   process.on('SIGINT', onSigint);
 
-  const handle = (msg: EventSourceMessage) => {
+  const handle = (msg: { event: string; data: string }) => {
     let data: unknown;
     try {
       data = JSON.parse(msg.data);
@@ -189,6 +194,7 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
 
   try {
     let downSince: number | undefined;
+    let attempt = 0;
     while (final === undefined) {
       let connected = false;
       try {
@@ -200,12 +206,16 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
       // The stream ended (or never opened) before `end`: resume from the last line after the
       // exporter's retry hint, until it has been unreachable for longer than the timeout.
       const now = Date.now();
-      if (connected) downSince = now;
+      if (connected) {
+        downSince = now;
+        attempt = 0;
+      }
       downSince ??= now;
       if (now - downSince > conn.timeoutMs) {
         throw new CliError(`lost the output stream of run ${runId} and could not reconnect to ${conn.url} within ${conn.timeoutMs / 1000} s`, EXIT_UNREACHABLE);
       }
-      await new Promise((r) => setTimeout(r, Math.min(retryMs, 5000)));
+      const delay = backoffDelay(attempt++, { initialMs: Math.min(retryHintMs, MAX_RETRY_MS), maxMs: MAX_RETRY_MS });
+      await new Promise((r) => setTimeout(r, delay));
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -242,30 +252,18 @@ export async function followRun(conn: Connection, runId: string, opts: FollowOpt
     if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       throw new CliError(`exporter answered ${res.status} without an event stream (is ${conn.url} a Runboard exporter?)`, EXIT_API_ERROR);
     }
-    const parser = createParser({
-      onEvent: handle,
-      onRetry: (ms) => {
-        if (ms > 0) retryMs = ms;
-      },
-    });
-    const decoder = new TextDecoder();
-    const reader = res.body.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-        if (final !== undefined) break;
+      for await (const msg of readSse(res.body)) {
+        if (msg.type === 'retry') {
+          if (msg.ms > 0) retryHintMs = msg.ms;
+        } else if (msg.type === 'event') {
+          handle(msg);
+          // Leaving the loop cancels the body, which closes the connection.
+          if (final !== undefined) break;
+        }
       }
     } catch {
       // Dropped mid-stream: the caller reconnects from lastSeq.
-    } finally {
-      if (final !== undefined) ctrl.abort();
-      try {
-        reader.releaseLock();
-      } catch {
-        // already released
-      }
     }
     return true;
   }

@@ -26,7 +26,11 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'YAML or JSON config file (env RUNBOARD_CONFIG)')
     .option('--data-dir <dir>', 'where the API token and ledger live (env RUNBOARD_DATA_DIR)')
     .option('--demo', 'run a built-in demo workload so dashboards have life (env RUNBOARD_DEMO)')
-    .action(async (flags: ServeFlags) => {
+    // serve is the default command, so commander hands it any word that names no command: say
+    // so, rather than commander's "too many arguments for 'serve'".
+    .allowExcessArguments(true)
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      if (cmd.args.length > 0) throw new CliError(`unknown command "${cmd.args[0]}" (see runboard-exporter --help)`, 2);
       await serve(flags);
     });
 }

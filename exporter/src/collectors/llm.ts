@@ -3,6 +3,7 @@ import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
+import { roundUsd } from '../money';
 import { perHour, perMinute, type Collector } from './collector';
 
 export type PriceTable = Record<string, { input: number; output: number }>;
@@ -32,7 +33,7 @@ export type CountableLlmCall = Pick<LlmRecord, 'provider' | 'model' | 'input_tok
 export function priceFor(table: PriceTable, provider: string, model: string, input: number, output: number): number | undefined {
   const p = table[`${provider}/${model}`] ?? table[model];
   if (!p) return undefined;
-  return (input * p.input + output * p.output) / 1e6;
+  return roundUsd((input * p.input + output * p.output) / 1e6);
 }
 
 /** AI / LLM calls: requests, tokens, cost and latency per provider and model. */
@@ -40,6 +41,8 @@ export class LlmCollector implements Collector {
   readonly name = 'llm';
   private readonly total: RollingWindow;
   private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow; labels: Record<string, string> }>();
+  /** runboard_llm_cost_usd_total's value per label set, summed in whole nano-dollars (money.ts). */
+  private readonly costTotals = new Map<string, number>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -57,7 +60,7 @@ export class LlmCollector implements Collector {
    * only once the ledger has it count() it (README "The ledger": ledger first).
    */
   price(rec: Omit<LlmRecord, 'kind'>): LlmPricing {
-    if (rec.cost_usd !== undefined) return { cost_usd: rec.cost_usd, priced: 'client' };
+    if (rec.cost_usd !== undefined) return { cost_usd: roundUsd(rec.cost_usd), priced: 'client' };
     const cost = priceFor(this.prices, rec.provider, rec.model, rec.input_tokens, rec.output_tokens);
     return { cost_usd: cost, priced: cost === undefined ? 'unpriced' : 'table' };
   }
@@ -72,7 +75,7 @@ export class LlmCollector implements Collector {
     this.metrics.llmRequests.inc({ provider, model, outcome: success ? 'success' : 'failure' });
     if (rec.input_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'input' }, rec.input_tokens);
     if (rec.output_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'output' }, rec.output_tokens);
-    if (cost !== undefined) this.metrics.llmCost.inc({ provider, model }, cost);
+    if (cost !== undefined) this.addCost(provider, model, cost);
     else this.metrics.llmUnpriced.inc({ provider, model });
     if (rec.duration_seconds !== undefined) this.metrics.llmDuration.observe({ provider, model }, rec.duration_seconds);
 
@@ -84,6 +87,22 @@ export class LlmCollector implements Collector {
     // The labels object is kept: the live store caches series ids by labels object.
     if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), labels: { provider, model } }));
     entry.w.observe(now, duration, !success, amounts);
+  }
+
+  /**
+   * Adds to runboard_llm_cost_usd_total so that the counter holds the rounded sum exactly:
+   * prom-client adds the step to its value, which lands on the rounded sum unless the addition
+   * itself rounds; then the label set is written afresh with the sum.
+   */
+  private addCost(provider: string, model: string, cost: number): void {
+    const key = `${provider}\u0000${model}`;
+    const before = this.costTotals.get(key) ?? 0;
+    const after = roundUsd(before + cost);
+    this.costTotals.set(key, after);
+    const step = after - before;
+    if (before + step === after) return void this.metrics.llmCost.inc({ provider, model }, step);
+    this.metrics.llmCost.remove({ provider, model });
+    this.metrics.llmCost.inc({ provider, model }, after);
   }
 
   /** Prices and counts a call at once, for callers with nothing to store; returns the cost used. */
@@ -108,9 +127,9 @@ export class LlmCollector implements Collector {
     st.set({ name: 'llm_tokens_per_hour', labels, unit: 'none', description: 'Input plus output tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT] + a[OUTPUT], span));
     st.set({ name: 'llm_input_tokens_per_hour', labels, unit: 'none', description: 'Input tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT], span));
     st.set({ name: 'llm_output_tokens_per_hour', labels, unit: 'none', description: 'Output tokens per hour, extrapolated from the rolling window.' }, perHour(a[OUTPUT], span));
-    st.set({ name: 'llm_cost_usd_per_hour', labels, unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' }, perHour(a[COST], span));
+    st.set({ name: 'llm_cost_usd_per_hour', labels, unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' }, roundUsd(perHour(a[COST], span)));
     if (a[PRICED] > 0) {
-      st.set({ name: 'llm_cost_usd_per_request', labels, unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' }, a[COST] / a[PRICED]);
+      st.set({ name: 'llm_cost_usd_per_request', labels, unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' }, roundUsd(a[COST] / a[PRICED]));
     }
     if (!Number.isNaN(s.p95)) {
       st.set({ name: 'llm_latency_p95_seconds', labels, unit: 's', description: '95th percentile LLM request latency over the rolling window.' }, s.p95);

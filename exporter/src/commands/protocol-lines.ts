@@ -1,5 +1,5 @@
 /**
- * Protocol lines a command may print on stdout (DESIGN §5). Parsing is strict and never throws:
+ * Protocol lines a command may print on stdout (README "Commands, runs, templates and costs"). Parsing is strict and never throws:
  * anything not exactly right is null, and the caller keeps it as ordinary output, so a command
  * that happens to print "::progress soon" does not break its run.
  */

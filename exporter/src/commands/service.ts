@@ -15,6 +15,7 @@ import { ParameterError, resolveParameters, toCommandInfo } from './parameters';
 import { runProcess } from './process-runner';
 import { parseProtocolLine } from './protocol-lines';
 import { QueueFullError, RunScheduler, type RunTicket } from './scheduler';
+import { roundUsd } from '../money';
 
 export interface CommandServiceDeps {
   ledger: Ledger;
@@ -272,7 +273,7 @@ export class CommandService {
         const cost = priced.cost_usd;
         run.info.inputTokens += rec.input_tokens;
         run.info.outputTokens += rec.output_tokens;
-        run.info.costUsd += cost ?? 0;
+        run.info.costUsd = roundUsd(run.info.costUsd + (cost ?? 0));
         this.emit(run, { event: 'llm', data: { ...rec, ...(cost !== undefined ? { cost_usd: cost } : {}) } });
       }
     }

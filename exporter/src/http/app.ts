@@ -1,6 +1,5 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import type { Exporter } from '../exporter';
-import { API_PREFIX, type HealthResponse, type IngestResponse, type LatestResponse, type SeriesResponse } from '@runboard/protocol';
+import { API_PREFIX, type CollectorStatus, type HealthResponse, type IngestResponse, type LatestResponse, type SeriesResponse } from '@runboard/protocol';
 import { splitSeriesList } from '@runboard/protocol/series';
 import { IngestError, validateIngestBody } from '../ingest/validate';
 import { VERSION } from '../version';
@@ -8,24 +7,57 @@ import { commandRoutes } from './command-routes';
 import { allowAll, requireToken, tokenChecker } from './auth';
 import { bodyErrorCode, errorHandler, sendError } from './errors';
 import { rateLimit } from './rate-limit';
+import { indexRoute } from './index-route';
 import { isStreamRequest, streamHandler } from './stream-route';
 import { hostChecker, refuseMisdirected } from './host-check';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseIntParam, parseStringParam, parseTime } from './query-params';
-import { LedgerWriteError } from '../store/ledger';
+import { historyQuery, latestQuery, parseQuery } from './query-params';
+import { LedgerWriteError, type Ledger } from '../store/ledger';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics/registry';
+import type { LiveStore } from '../store/live-store';
+import type { SseHub } from '../stream/sse-hub';
+import type { EventStreams } from '../stream/event-stream';
+import type { CommandService } from '../commands/service';
+import type { IngestService } from '../ingest/ingest-service';
+
+/**
+ * What the routes use, and nothing else: the composition root (exporter.ts) hands this over
+ * instead of itself, so a route cannot reach into the exporter's parts.
+ */
+export interface ApiDeps {
+  config: Pick<Config, 'auth' | 'limits' | 'sampling' | 'host' | 'server'>;
+  token: string;
+  log: Logger;
+  metrics: Pick<Metrics, 'registry' | 'ingestRejected'>;
+  store: Pick<LiveStore, 'intervalMs' | 'seriesCount' | 'series' | 'latest' | 'has' | 'history'>;
+  hub: SseHub;
+  streams: EventStreams;
+  ingest: Pick<IngestService, 'ingest'>;
+  commands: CommandService;
+  ledger: Ledger;
+  /** What /api/v1/health reports besides the store's figures. */
+  status: {
+    readonly startedAt: number;
+    readonly currentAction: string | null;
+    readonly inventory: HealthResponse['system'];
+    collectorStatuses(): CollectorStatus[];
+  };
+}
 
 /**
  * The HTTP server's request listener: stream connections on the canonical path go straight to
  * the stream handler (see stream-route.ts for why), everything else to the Express app.
  */
-export function createRequestListener(exp: Exporter): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const stream = streamHandler({
-    hub: exp.hub,
-    streams: exp.streams,
-    checkToken: exp.config.auth.readPublic ? null : tokenChecker(exp.token),
+    hub: deps.hub,
+    streams: deps.streams,
+    checkToken: deps.config.auth.readPublic ? null : tokenChecker(deps.token),
   });
-  const app = createApp(exp, stream);
-  const hostAllowed = hostChecker({ bindHost: exp.config.host, allowedHosts: exp.config.server.allowedHosts });
+  const app = createApp(deps, stream);
+  const hostAllowed = hostChecker({ bindHost: deps.config.host, allowedHosts: deps.config.server.allowedHosts });
   return (req, res) => {
     // Before the stream/app split: every route, /metrics and the stream included (host-check.ts).
     if (refuseMisdirected(hostAllowed, req, res)) return;
@@ -34,21 +66,21 @@ export function createRequestListener(exp: Exporter): (req: IncomingMessage, res
       stream(req, res);
     } catch (err) {
       // What Express's error handler does for its routes: a logged 500, never a crash.
-      exp.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`);
+      deps.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`);
       if (res.headersSent) return void res.destroy();
-      res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+      sendError(res, 500, 'internal', 'internal error');
     }
   };
 }
 
-/** The express app: DESIGN §4's routes over one Exporter. */
-export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler>): express.Express {
-  const { config, metrics, store } = exp;
+/** The Express app: the routes of README "HTTP API" and "Commands, runs, templates and costs". */
+export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler>): express.Express {
+  const { config, metrics, store, status } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const check = tokenChecker(exp.token);
+  const check = tokenChecker(deps.token);
   const write = requireToken(check);
   const read = config.auth.readPublic ? allowAll : write;
   const metricsAuth = config.auth.metricsPublic ? allowAll : write;
@@ -67,18 +99,18 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
   });
 
   app.get(`${API_PREFIX}/health`, (_req, res) => {
-    const collectors = exp.collectorStatuses();
+    const collectors = status.collectorStatuses();
     const body: HealthResponse = {
       status: collectors.every((c) => c.ok) ? 'ok' : 'degraded',
       version: VERSION,
-      uptimeSeconds: Math.round((Date.now() - exp.startedAt) / 1000),
-      startedAt: exp.startedAt,
+      uptimeSeconds: Math.round((Date.now() - status.startedAt) / 1000),
+      startedAt: status.startedAt,
       intervalMs: store.intervalMs,
       series: store.seriesCount,
-      streamClients: exp.streams.size,
-      currentAction: exp.currentAction,
+      streamClients: deps.streams.size,
+      currentAction: status.currentAction,
       collectors,
-      ...(exp.inventory ? { system: exp.inventory } : {}),
+      ...(status.inventory ? { system: status.inventory } : {}),
     };
     res.json(body);
   });
@@ -89,23 +121,20 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
   });
 
   app.get(`${API_PREFIX}/latest`, read, (req, res) => {
-    const wanted = splitSeriesList(parseStringParam('series', req.query.series));
+    const wanted = splitSeriesList(parseQuery(latestQuery, req.query).series);
     const latest = store.latest();
     const body: LatestResponse = { t: latest?.t ?? null, values: {} };
     for (const [id, v] of Object.entries(latest?.values ?? {})) if (wanted.length === 0 || wanted.includes(id)) body.values[id] = v;
     res.json(body);
   });
 
+  const historySchema = historyQuery({ retentionMs: config.sampling.retentionSeconds * 1000, historyMaxPoints: config.limits.historyMaxPoints });
   app.get(`${API_PREFIX}/history`, read, (req, res) => {
-    const now = Date.now();
-    const ids = splitSeriesList(parseStringParam('series', req.query.series));
-    const to = parseTime('to', req.query.to, now, now);
-    const from = parseTime('from', req.query.from, to - config.sampling.retentionSeconds * 1000, now);
-    if (from > to) return sendError(res, 400, 'invalid_request', 'from: must not be after to', 'from');
-    const maxPoints = parseIntParam('maxPoints', req.query.maxPoints, Math.min(1000, config.limits.historyMaxPoints), 1, config.limits.historyMaxPoints);
+    const q = parseQuery(historySchema, req.query);
+    const ids = splitSeriesList(q.series);
     const unknown = ids.find((id) => !store.has(id));
     if (unknown !== undefined) return sendError(res, 400, 'unknown_series', `series: unknown series "${unknown.slice(0, 200)}" (see /api/v1/series)`, 'series');
-    res.json(store.history(ids, from, to, maxPoints));
+    res.json(store.history(ids, q.from, q.to, q.maxPoints));
   });
 
   // The canonical path never reaches Express (createRequestListener); this serves the others.
@@ -132,7 +161,7 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
     }
     let byKind;
     try {
-      byKind = exp.ingest(records);
+      byKind = deps.ingest.ingest(records);
     } catch (err) {
       // Nothing of the batch was counted (README "The ledger"): the client sends it again later.
       // The error handler answers the 503.
@@ -143,11 +172,12 @@ export function createApp(exp: Exporter, stream: ReturnType<typeof streamHandler
     res.status(202).json(body);
   }, countBodyError);
 
-  app.use(API_PREFIX, commandRoutes({ commands: exp.commands, ledger: exp.ledger, auth: write, json, streams: exp.streams, runOutputBytes: config.limits.runOutputBytes }));
+  app.use(API_PREFIX, commandRoutes({ commands: deps.commands, ledger: deps.ledger, auth: write, json, streams: deps.streams, runOutputBytes: config.limits.runOutputBytes }));
 
+  app.get('/', indexRoute());
   app.use(API_PREFIX, (req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
   // Outside the API too: JSON, not express's HTML page.
   app.use((req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path.slice(0, 200)}`));
-  app.use(errorHandler((err) => exp.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`)));
+  app.use(errorHandler((err) => deps.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`)));
   return app;
 }

@@ -1,5 +1,5 @@
 /**
- * Routes for commands, runs, run output, templates and costs (DESIGN §4). The token is required
+ * Routes for commands, runs, run output, templates and costs (README "Commands, runs, templates and costs"). The token is required
  * on all of it, reads included: run output and parameters can be sensitive.
  */
 import express, { type RequestHandler, type Response, type Router } from 'express';
@@ -8,19 +8,16 @@ import { ConflictError, NotFoundError, QueueFullError, type CommandService } fro
 import { ParameterError, resolveParameters } from '../commands/parameters';
 import { describeValue, valueAt } from '../config';
 import {
-  costGroupings,
   putTemplateRequestSchema,
-  runOutcomes,
   startRunRequestSchema,
   type CommandsResponse,
-  type CostGrouping,
   type RunsPage,
 } from '@runboard/protocol';
 import { TemplateConflictError, type Ledger } from '../store/ledger';
 import type { EventStreams } from '../stream/event-stream';
 import { FinishedOutputCache, followLive, replayFinished } from '../stream/run-output';
-import { badRequest, HttpError, sendError } from './errors';
-import { parseIntParam, parseStringParam, parseTime } from './query-params';
+import { badRequest, HttpError } from './errors';
+import { costsQuery, parseQuery, runOutputQuery, runsQuery, templatesQuery, withLastEventId } from './query-params';
 
 export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; auth: RequestHandler; json: RequestHandler; streams: EventStreams; runOutputBytes: number }): Router {
   const { commands, ledger, auth, json, streams } = deps;
@@ -43,23 +40,10 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
   });
 
   r.get('/runs', (req, res) => {
-    const outcome = parseStringParam('outcome', req.query.outcome);
-    if (outcome !== undefined && !(runOutcomes as readonly string[]).includes(outcome)) throw badRequest('outcome', `must be one of ${runOutcomes.join(', ')}`);
-    const status = parseStringParam('status', req.query.status);
-    if (status !== undefined && !['queued', 'running', 'finished'].includes(status)) throw badRequest('status', 'must be one of queued, running, finished');
-    const limit = parseIntParam('limit', req.query.limit, 50, 1, 500);
-    const offset = parseIntParam('offset', req.query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-    const from = req.query.from !== undefined ? parseTime('from', req.query.from, 0) : undefined;
-    const to = req.query.to !== undefined ? parseTime('to', req.query.to, Date.now()) : undefined;
-    const page = ledger.listRuns({
-      command: parseStringParam('command', req.query.command),
-      outcome: outcome as RunsPage['runs'][number]['outcome'] & string,
-      status: status as 'queued' | 'running' | 'finished' | undefined,
-      from,
-      to,
-      limit,
-      offset,
-    });
+    const q = parseQuery(runsQuery, req.query);
+    const now = Date.now();
+    const { limit, offset } = q;
+    const page = ledger.listRuns({ command: q.command, outcome: q.outcome, status: q.status, from: q.from?.(now), to: q.to?.(now), limit, offset });
     // Live runs know more than their ledger row (progress, queue position, tokens so far).
     const runs = page.runs.map((run) => (run.status === 'finished' ? run : (commands.get(run.id) ?? run)));
     const body: RunsPage = { runs, total: page.total, limit, offset };
@@ -84,12 +68,7 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
   const finished = new FinishedOutputCache(8 * deps.runOutputBytes);
   r.get('/runs/:id/output', (req, res) => {
     const id = String(req.params.id);
-    const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', req.query.lastEventId);
-    let after = -1;
-    if (rawLast !== undefined && rawLast !== '') {
-      if (!/^\d+$/.test(String(rawLast))) throw badRequest('Last-Event-ID', 'must be a line number');
-      after = Number(rawLast);
-    }
+    const after = parseQuery(runOutputQuery, withLastEventId(req.query, req.headers['last-event-id']))['Last-Event-ID'] ?? -1;
     if (req.method === 'HEAD') {
       // Headers only: a live run's stream would otherwise stay open, unread, until the run ends.
       if (!commands.get(id)) throw new HttpError(404, 'not_found', `no run "${id}"`);
@@ -114,7 +93,7 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
   });
 
   r.get('/templates', (req, res) => {
-    res.json({ templates: ledger.listTemplates(parseStringParam('command', req.query.command)) });
+    res.json({ templates: ledger.listTemplates(parseQuery(templatesQuery, req.query).command) });
   });
 
   r.get('/templates/:id', (req, res) => {
@@ -152,14 +131,7 @@ export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; 
   });
 
   r.get('/costs', (req, res) => {
-    const groupBy = (parseStringParam('groupBy', req.query.groupBy) ?? 'model') as CostGrouping;
-    if (!costGroupings.includes(groupBy)) throw badRequest('groupBy', `must be one of ${costGroupings.join(', ')}`);
-    const now = Date.now();
-    const to = parseTime('to', req.query.to, now, now);
-    const from = parseTime('from', req.query.from, to - 7 * 86_400_000, now);
-    if (from > to) throw badRequest('from', 'must not be after to');
-    const format = parseStringParam('format', req.query.format) ?? 'json';
-    if (format !== 'json' && format !== 'csv') throw badRequest('format', 'must be json or csv');
+    const { groupBy, from, to, format } = parseQuery(costsQuery, req.query);
     const costs = ledger.costs(groupBy, from, to);
     if (format === 'json') return void res.json(costs);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -211,4 +183,3 @@ function mapError(err: unknown): unknown {
   return err;
 }
 
-export { sendError };

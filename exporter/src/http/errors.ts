@@ -6,7 +6,7 @@ import { LedgerWriteError } from '../store/ledger';
 /** A refused ledger write is retried after this: a full disk is not freed in milliseconds. */
 export const LEDGER_RETRY_AFTER_SECONDS = 5;
 
-/** An error with an HTTP status that the error handler turns into DESIGN §4's error body. */
+/** An error with an HTTP status that the error handler turns into the API's error body (README "HTTP API"). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -22,15 +22,19 @@ export function badRequest(field: string, reason: string): HttpError {
   return new HttpError(400, 'invalid_request', `${field}: ${reason}`, field);
 }
 
-export function sendError(res: Response, status: number, code: string, message: string, field?: string): void {
+/** The API's error body (README "HTTP API"): `{ error: { code, message, field? } }`. */
+export function errorBody(code: string, message: string, field?: string): string {
   const body: ApiError = { error: { code, message, ...(field !== undefined ? { field } : {}) } };
-  res.status(status).json(body);
+  return JSON.stringify(body);
 }
 
-/** The same error body on a plain node:http response, for what answers before Express (stream fast path, Host check). */
-export function sendJsonError(res: ServerResponse, status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): void {
-  const body: ApiError = { error: { code, message, ...(field !== undefined ? { field } : {}) } };
-  const text = JSON.stringify(body);
+/**
+ * Answers with the API's error body. Takes a plain node:http response, so what answers before
+ * Express (the stream fast path, the Host check) and Express's routes (whose Response is one)
+ * write errors alike; headers set earlier with setHeader (Retry-After, Connection) are kept.
+ */
+export function sendError(res: ServerResponse, status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): void {
+  const text = errorBody(code, message, field);
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

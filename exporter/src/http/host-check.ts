@@ -8,7 +8,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJsonError } from './errors';
+import { sendError } from './errors';
 
 /** The compose service name Prometheus and Grafana reach the exporter by (docker-compose.yml). */
 export const COMPOSE_SERVICE_NAME = 'exporter';
@@ -60,7 +60,7 @@ export function hostChecker(opts: { bindHost: string; allowedHosts: readonly str
 export function refuseMisdirected(allowed: (header: string | undefined) => boolean, req: IncomingMessage, res: ServerResponse): boolean {
   if (allowed(req.headers.host)) return false;
   const shown = (hostName(req.headers.host) ?? '').slice(0, 100);
-  sendJsonError(
+  sendError(
     res,
     421,
     'misdirected_request',

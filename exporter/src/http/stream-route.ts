@@ -11,8 +11,8 @@ import querystring from 'node:querystring';
 import { API_PREFIX } from '@runboard/protocol';
 import type { EventStreams } from '../stream/event-stream';
 import type { SseHub } from '../stream/sse-hub';
-import { HttpError, sendJsonError } from './errors';
-import { parseStringParam } from './query-params';
+import { HttpError, sendError } from './errors';
+import { parseQuery, streamQuery, withLastEventId } from './query-params';
 
 export interface StreamRouteOptions {
   hub: SseHub;
@@ -41,25 +41,19 @@ export function streamHandler(opts: StreamRouteOptions) {
   return (req: IncomingMessage, res: ServerResponse, query?: Record<string, unknown>): void => {
     if (opts.checkToken && !opts.checkToken(req.headers.authorization)) {
       const message = req.headers.authorization ? 'invalid API token' : 'missing API token: send "Authorization: Bearer <token>"';
-      return sendJsonError(res, 401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="runboard"' });
+      return sendError(res, 401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="runboard"' });
     }
     // HEAD gets the headers only: a stream it can never read would hold a client slot forever.
     if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
     const q = query ?? querystring.parse((req.url ?? '').split('?')[1] ?? '');
     try {
-      const rawLast = req.headers['last-event-id'] ?? parseStringParam('lastEventId', q.lastEventId);
-      let lastEventId: number | undefined;
-      if (rawLast !== undefined && rawLast !== '') {
-        if (!/^\d+$/.test(String(rawLast))) return sendJsonError(res, 400, 'invalid_request', 'Last-Event-ID: must be a sequence number', 'Last-Event-ID');
-        lastEventId = Number(rawLast);
-      }
-      const series = parseStringParam('series', q.series);
+      const { 'Last-Event-ID': lastEventId, series } = parseQuery(streamQuery, withLastEventId(q, req.headers['last-event-id']));
       const refused = streams.admit(req);
-      if (refused) return sendJsonError(res, refused.status, refused.code, refused.message, undefined, { 'Retry-After': String(refused.retryAfterSeconds) });
+      if (refused) return sendError(res, refused.status, refused.code, refused.message, undefined, { 'Retry-After': String(refused.retryAfterSeconds) });
       hub.attach(streams.open(req, res), series, lastEventId);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      sendJsonError(res, err.status, err.code, err.message, err.field);
+      sendError(res, err.status, err.code, err.message, err.field);
     }
   };
 }

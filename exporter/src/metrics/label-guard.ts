@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 export const OVERFLOW_VALUE = 'other';
 
 /**
- * Bounds a label's distinct values (DESIGN §3): the first `max` values pass through, later ones
+ * Bounds a label's distinct values (README "Metrics (Prometheus)"): the first `max` values pass through, later ones
  * fold into `other` and count in runboard_label_overflow_total{metric,label}. It protects
  * Prometheus and the live store from a client that sends unbounded names (ids, prompts, …).
  */

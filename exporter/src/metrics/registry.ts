@@ -1,5 +1,5 @@
 /**
- * Every Prometheus metric the exporter serves (names as in DESIGN §3), on a registry of its own
+ * Every Prometheus metric the exporter serves (names as in README "Metrics (Prometheus)"), on a registry of its own
  * so an embedding app's default registry is left alone.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -11,7 +11,7 @@ const llmBuckets = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120];
 export function createMetrics(labelValues: number) {
   const registry = new Registry();
   // The event-loop-delay monitor samples every 10 ms by default, which alone costs ~0.3% of a
-  // core (FACTS.md); 100 ms keeps the figure useful at a fraction of the cost.
+  // core; 100 ms keeps the figure useful at a fraction of the cost.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 
   const r = [registry];

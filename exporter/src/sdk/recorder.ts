@@ -1,15 +1,3 @@
-import type { ActionRecord, EventRecord, LlmRecord, StateRecord } from '@runboard/protocol';
-
-/**
- * The SDK surface, the same for the in-process exporter and the remote client: a handful of
- * verbs in the domain's words. Records are the wire records without their `kind`.
- */
-export interface Recorder {
-  recordAction(rec: Omit<ActionRecord, 'kind'>): void;
-  recordEvent(rec: Omit<EventRecord, 'kind'>): void;
-  recordLlmCall(rec: Omit<LlmRecord, 'kind'>): void;
-  setState(state: Omit<StateRecord, 'kind'>): void;
-  /** Resolves once every record given so far is applied (remote: sent and acknowledged). */
-  flush(): Promise<void>;
-  close(): Promise<void>;
-}
+// The SDK surface has one home, the SDK package, so the in-process embed (`Exporter`) and the
+// remote client cannot drift apart; the exporter's modules take it from here.
+export type { Recorder } from '@runboard/sdk';

@@ -31,6 +31,7 @@ const LEDGER_FILES = [LEDGER_FILE, `${LEDGER_FILE}-wal`, `${LEDGER_FILE}-shm`];
 const PRIVATE_FILES = [TOKEN_FILE, ...LEDGER_FILES, LOCK_FILE, `${LOCK_FILE}-journal`, PID_FILE];
 
 const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EROFS: 'read-only file system',

@@ -1,5 +1,5 @@
 /**
- * The live store: the recent window the cards and live charts need (DESIGN §1). Every tick takes
+ * The live store: the recent window the cards and live charts need (docs/architecture.md). Every tick takes
  * one sample of every series into a ring shared by time, so memory is fixed at
  * series × capacity × 8 bytes and history, replay and back-fill are index walks.
  */

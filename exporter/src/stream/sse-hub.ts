@@ -1,5 +1,5 @@
 /**
- * The samples stream (DESIGN §4): one `sample` event per tick, serialised once per distinct
+ * The samples stream (README "HTTP API"): one `sample` event per tick, serialised once per distinct
  * series filter and written to every client with that filter, and Last-Event-ID replay from the
  * live store. Headers, heartbeats, back-pressure, replay slices and client limits are the
  * event-stream writer's (event-stream.ts), the same for every stream route.

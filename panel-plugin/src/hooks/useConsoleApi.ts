@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { DataSourceRef } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
-import { RUNBOARD_DATASOURCE_TYPE, type RunboardConsoleApi } from '../types/runboard';
+import type { RunboardConsoleApi } from '@runboard/protocol';
+import { RUNBOARD_DATASOURCE_TYPE } from '../constants';
 import { asConsoleApi } from '../utils/datasource';
 import { describeError } from '../utils/errors';
 

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useReducer, useState } from 'react';
-import type { RunInfo, RunOutputEvent } from '@runboard/protocol';
-import type { RunboardConsoleApi } from '../types/runboard';
+import type { RunboardConsoleApi, RunInfo, RunOutputEvent } from '@runboard/protocol';
 import { describeError } from '../utils/errors';
 import { emptyRunView, foldRunEvents, type RunViewState } from '../utils/runState';
 

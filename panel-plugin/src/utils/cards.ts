@@ -19,7 +19,7 @@ import {
   type TimeZone,
 } from '@grafana/data';
 import type { CardDelta, CardModel, CardSeries, DeltaDirection, DeltaVerdict, ThresholdLevel, ThresholdState } from '../types/cards';
-import type { CardFieldConfig, HigherIs } from '../types/options';
+import type { CardFieldConfig, HigherIs } from '@runboard/protocol';
 import { lastValueIndex } from './series';
 
 export interface CardContext {

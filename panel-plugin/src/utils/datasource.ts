@@ -1,23 +1,22 @@
-import { CONSOLE_API_METHODS, RUNBOARD_DATASOURCE_TYPE, type RunboardConsoleApi } from '../types/runboard';
+import type { DataSourceApi } from '@grafana/data';
+import type { RunboardConsoleApi } from '@runboard/protocol';
+import { RUNBOARD_DATASOURCE_TYPE } from '../constants';
 
 /**
- * The check before a datasource instance is used by the console: the right plugin type and every
- * method the console calls. A datasource of another type, or an older Runboard datasource without
- * some method, gets a message naming what is missing instead of failing on first click.
+ * The check before a datasource instance is used by the console: its plugin id. A datasource of
+ * this plugin is datasource-plugin's DataSource, which declares `implements RunboardConsoleApi`,
+ * so the id is all there is to check; any other datasource gets a message naming its type
+ * instead of failing on the first click.
  */
-export function asConsoleApi(instance: unknown): { api: RunboardConsoleApi } | { error: string } {
-  if (!instance || typeof instance !== 'object') {
+export function asConsoleApi(instance: Pick<DataSourceApi, 'name' | 'type' | 'meta'> | null | undefined): { api: RunboardConsoleApi } | { error: string } {
+  if (!instance) {
     return { error: 'No datasource instance' };
   }
-  const ds = instance as Record<string, unknown> & { type?: unknown; meta?: { id?: unknown }; name?: unknown };
-  const type = typeof ds.type === 'string' ? ds.type : typeof ds.meta?.id === 'string' ? ds.meta.id : undefined;
-  const name = typeof ds.name === 'string' ? `"${ds.name}"` : 'The chosen datasource';
-  if (type !== RUNBOARD_DATASOURCE_TYPE) {
-    return { error: `${name} is of type ${type ?? 'unknown'}; the console needs a ${RUNBOARD_DATASOURCE_TYPE} datasource.` };
+  // `meta.id` is the plugin id; `type` repeats it on instances that carry no meta.
+  const pluginId = instance.meta?.id ?? instance.type;
+  if (pluginId !== RUNBOARD_DATASOURCE_TYPE) {
+    const name = instance.name ? `"${instance.name}"` : 'The chosen datasource';
+    return { error: `${name} is a ${pluginId ?? 'unknown'} datasource, not a Runboard one: choose a Runboard Live datasource (${RUNBOARD_DATASOURCE_TYPE}) in the panel options.` };
   }
-  const missing = CONSOLE_API_METHODS.filter((m) => typeof ds[m] !== 'function');
-  if (missing.length > 0) {
-    return { error: `${name} does not provide ${missing.join(', ')}; update the Runboard datasource plugin.` };
-  }
-  return { api: instance as RunboardConsoleApi };
+  return { api: instance as unknown as RunboardConsoleApi };
 }

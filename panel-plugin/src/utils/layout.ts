@@ -3,7 +3,7 @@
  * knows its pixel width (Grafana's Sparkline needs one) and its height never depends on the value
  * it shows: a live update changes text, never the layout.
  */
-import type { CardSize, CardsOptions } from '../types/options';
+import type { CardSize, CardsOptions } from '@runboard/protocol';
 
 export interface CardMetrics {
   minWidth: number;

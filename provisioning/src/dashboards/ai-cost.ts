@@ -1,6 +1,7 @@
 /** Runboard AI cost: tokens, spend and latency per provider and model (Prometheus), and the ledger's breakdowns. */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type { CostGrouping } from '@runboard/protocol';
 import { PROMETHEUS, RUNBOARD } from '../lib/datasources';
 import { barsPanel, labelVariable, newDashboard, prom, promTotal, statPanel, steps, tablePanel, timeseriesPanel, withThresholdLine } from '../lib/panels';
 import { costs } from '../lib/runboard-query';
@@ -17,7 +18,7 @@ export function aiCost(): dashboard.DashboardBuilder {
   /** A total over the dashboard's time range: one instant query, no sparkline. */
   const total = (title: string, unit: string, expr: string, description: string) =>
     statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).graphMode(common.BigValueGraphMode.None).withTarget(promTotal(expr));
-  const ledger = (title: string, groupBy: 'model' | 'provider' | 'command' | 'day', description: string) =>
+  const ledger = (title: string, groupBy: CostGrouping, description: string) =>
     tablePanel(title).datasource({ ...RUNBOARD }).description(description).span(6).withTarget(costs(groupBy));
 
   return newDashboard({

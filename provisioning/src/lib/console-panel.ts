@@ -4,17 +4,19 @@
  * defaults for the rest, so the panel can grow without this file knowing its internals.
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import type { CardsOptions, ConsoleOptions, PanelView, RunboardPanelType } from '@runboard/protocol';
 
-export const CONSOLE_PANEL_ID = 'runboard-console-panel';
+export const CONSOLE_PANEL_ID: RunboardPanelType = 'runboard-console-panel';
 
+/**
+ * The panel's options (PanelOptions in @runboard/protocol), only what differs from its defaults:
+ * `view` (`console`: commands, parameters, live output, runs; `cards`: metric cards of the
+ * panel's queries) and, say, the console's datasource.
+ */
 export interface ConsolePanelOptions {
-  /** `console`: commands, parameters, live output, runs. `cards`: metric cards of the panel's queries. */
-  view: 'console' | 'cards';
-  /** The console's settings; only what differs from the panel's defaults (panel-plugin/src/types/options.ts). */
-  console?: {
-    /** The Runboard datasource the console reaches the exporter through. */
-    datasource?: { type: string; uid: string };
-  };
+  view: PanelView;
+  cards?: Partial<CardsOptions>;
+  console?: Partial<ConsoleOptions>;
 }
 
 export class ConsolePanelBuilder extends dashboard.PanelBuilder {

@@ -155,7 +155,7 @@ export function newDashboard(o: DashboardOptions): dashboard.DashboardBuilder {
     .time({ from: o.from, to: 'now' })
     .liveNow(o.live)
     .link(runboardLinks());
-  // Auto-refresh would restart every stream on each tick (DESIGN §6); history dashboards refresh.
+  // Auto-refresh would restart every stream on each tick (the datasource keeps one SSE connection open); history dashboards refresh.
   d.refresh(o.live ? '' : '30s');
   return d;
 }

@@ -3,35 +3,20 @@
  * ships builders only for Grafana's core datasources.
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import type { CostGrouping, RunboardQuery, RunboardQueryType, RunOutcome } from '@runboard/protocol';
 import { RUNBOARD } from './datasources';
 
-export type RunboardQueryType = 'live' | 'history' | 'runs' | 'costs';
-export type CostGroupBy = 'model' | 'provider' | 'command' | 'hour' | 'day';
-export type RunOutcome = 'success' | 'failure' | 'timeout' | 'cancelled';
-
-export interface RunboardQuery extends cog.Dataquery {
-  refId?: string;
-  hide?: boolean;
-  datasource?: { type: string; uid: string };
-  queryType: RunboardQueryType;
-  /** live / history: series ids of GET /api/v1/series. */
-  series?: string[];
-  /** runs: filters and page size. */
-  command?: string;
-  outcome?: RunOutcome;
-  limit?: number;
-  /** costs: the ledger breakdown. */
-  groupBy?: CostGroupBy;
-}
+/** The datasource's query model (@runboard/protocol) as the foundation SDK's panels take a query. */
+type RunboardDataquery = RunboardQuery & cog.Dataquery;
 
 export class RunboardQueryBuilder implements cog.Builder<cog.Dataquery> {
-  private readonly internal: RunboardQuery;
+  private readonly internal: RunboardDataquery;
 
   constructor(queryType: RunboardQueryType) {
     this.internal = { refId: 'A', datasource: { ...RUNBOARD }, queryType, _implementsDataqueryVariant() {} };
   }
 
-  build(): RunboardQuery {
+  build(): RunboardDataquery {
     return this.internal;
   }
 
@@ -60,7 +45,7 @@ export class RunboardQueryBuilder implements cog.Builder<cog.Dataquery> {
     return this;
   }
 
-  groupBy(groupBy: CostGroupBy): this {
+  groupBy(groupBy: CostGrouping): this {
     this.internal.groupBy = groupBy;
     return this;
   }
@@ -79,4 +64,4 @@ export const runs = (opts: { command?: string; outcome?: RunOutcome; limit?: num
   return q;
 };
 /** A cost breakdown from the ledger (a table). */
-export const costs = (groupBy: CostGroupBy, refId = 'A') => new RunboardQueryBuilder('costs').refId(refId).groupBy(groupBy);
+export const costs = (groupBy: CostGrouping, refId = 'A') => new RunboardQueryBuilder('costs').refId(refId).groupBy(groupBy);

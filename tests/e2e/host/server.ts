@@ -2,8 +2,7 @@
  * The Grafana test host, for the browser end-to-end tests only.
  *
  * It STANDS IN FOR GRAFANA because no Grafana can run on these machines (no Docker engine, no
- * Debian package, Grafana's server not reachable through the Go module proxy; see
- * ../../../../shared/FACTS.md "No real Grafana on these machines"). It reproduces the parts of
+ * Debian package, Grafana's server not reachable through the Go module proxy; README "Tests"). It reproduces the parts of
  * Grafana a frontend plugin depends on, and nothing more:
  *
  * - serves plugin folders (a built `dist/` with plugin.json and module.js) at
@@ -41,7 +40,7 @@ export const DEFAULT_PLUGINS: Record<string, string> = {
   'runboard-live-datasource': path.join(REPO_ROOT, 'datasource-plugin/dist'),
   'runboard-console-panel': path.join(REPO_ROOT, 'panel-plugin/dist'),
 };
-/** The Grafana release the plugins are built against (DESIGN §6: @grafana/* pinned to it). */
+/** The Grafana release the plugins are built against (README "Grafana plugins": @grafana/* pinned to it). */
 export const GRAFANA_VERSION = '12.4.10';
 
 export interface HostDataSource {

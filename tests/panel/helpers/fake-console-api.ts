@@ -1,12 +1,11 @@
 /**
  * A fake Runboard datasource instance for the console tests. Grafana cannot run here, so the
  * console is given this object instead of `getDataSourceSrv().get(…)`'s result: it implements
- * the panel's RunboardConsoleApi with jest mocks, keeps runs and templates in memory, and lets a
+ * RunboardConsoleApi (the contract DataSource implements) with jest mocks, keeps runs and templates in memory, and lets a
  * test push a run's output events (status, line, progress, llm, end) when it wants.
  */
 import { ReplaySubject, type Observable } from 'rxjs';
-import type { CommandInfo, OutputLine, ParameterValue, RunInfo, RunOutputEvent, RunsPage, Template } from '@runboard/protocol';
-import type { RunboardConsoleApi, RunsFilter, SaveTemplateRequest } from '../../../panel-plugin/src/types/runboard';
+import type { CommandInfo, OutputLine, ParameterValue, RunboardConsoleApi, RunInfo, RunOutputEvent, RunsFilter, RunsPage, SaveTemplateRequest, Template } from '@runboard/protocol';
 
 export const COMMANDS: CommandInfo[] = [
   {
@@ -104,10 +103,10 @@ export class FakeConsoleApi implements RunboardConsoleApi {
     const now = Date.now();
     const existing = req.id ? this.templates.find((t) => t.id === req.id) : undefined;
     if (existing) {
-      Object.assign(existing, { name: req.name, parameters: req.parameters, updatedAt: now });
+      Object.assign(existing, { name: req.name, parameters: req.parameters ?? {}, updatedAt: now });
       return existing;
     }
-    const t: Template = { id: `tpl-${this.templates.length + 1}`, command: req.command, name: req.name, parameters: req.parameters, createdAt: now, updatedAt: now };
+    const t: Template = { id: `tpl-${this.templates.length + 1}`, command: req.command, name: req.name, parameters: req.parameters ?? {}, createdAt: now, updatedAt: now };
     this.templates.push(t);
     return t;
   });

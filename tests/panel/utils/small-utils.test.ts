@@ -1,3 +1,4 @@
+import type { DataSourceApi } from '@grafana/data';
 import { asConsoleApi } from '../../../panel-plugin/src/utils/datasource';
 import { describeError } from '../../../panel-plugin/src/utils/errors';
 import { formatCost, formatDuration, formatElapsed, formatTokens } from '../../../panel-plugin/src/utils/format';
@@ -32,17 +33,19 @@ describe('describeError', () => {
 });
 
 describe('asConsoleApi', () => {
-  test('accepts a Runboard datasource with every method', () => {
-    const api = Object.assign(new FakeConsoleApi(), { type: 'runboard-live-datasource' });
-    expect(asConsoleApi(api)).toEqual({ api });
+  // Only what the panel reads of a DataSourceApi; the real DataSource is accepted in
+  // tests/datasource/datasource.test.ts and drives tests/panel/console-exporter.test.tsx.
+  const instance = (fields: object) => Object.assign(new FakeConsoleApi(), fields) as unknown as DataSourceApi;
+  test('accepts a datasource of the Runboard plugin, by its plugin id (meta.id, else type)', () => {
+    const byMeta = instance({ meta: { id: 'runboard-live-datasource' }, type: 'runboard-live-datasource' });
+    expect(asConsoleApi(byMeta)).toEqual({ api: byMeta });
+    const byType = instance({ type: 'runboard-live-datasource' });
+    expect(asConsoleApi(byType)).toEqual({ api: byType });
   });
-  test('also by meta.id', () => {
-    const api = Object.assign(new FakeConsoleApi(), { meta: { id: 'runboard-live-datasource' } });
-    expect('api' in asConsoleApi(api)).toBe(true);
-  });
-  test('refuses other types and names missing methods', () => {
-    expect(asConsoleApi({ type: 'prometheus', name: 'Prom' })).toEqual({ error: '"Prom" is of type prometheus; the console needs a runboard-live-datasource datasource.' });
-    expect(asConsoleApi({ type: 'runboard-live-datasource', listCommands() {} })).toEqual({ error: expect.stringContaining('does not provide startRun, streamRunOutput') });
+  test('refuses a datasource of another plugin, naming its type, even one with the same methods', () => {
+    expect(asConsoleApi(instance({ meta: { id: 'prometheus' }, type: 'prometheus', name: 'Prom' }))).toEqual({
+      error: '"Prom" is a prometheus datasource, not a Runboard one: choose a Runboard Live datasource (runboard-live-datasource) in the panel options.',
+    });
     expect(asConsoleApi(null)).toEqual({ error: 'No datasource instance' });
   });
 });

@@ -1,8 +1,7 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TimeZone } from '@grafana/data';
 import { ConfirmModal, Icon, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
-import type { CommandInfo, ParameterValue, RunInfo, Template } from '@runboard/protocol';
-import type { RunboardConsoleApi } from '../../types/runboard';
+import type { CommandInfo, ParameterValue, RunboardConsoleApi, RunInfo, Template } from '@runboard/protocol';
 import { describeError } from '../../utils/errors';
 import { initialFormValues, resolveFormValues, serverFieldError, type FieldErrors, type FormValue, type FormValues } from '../../utils/parameters';
 import type { RunPermission } from '../../utils/permissions';

@@ -3,7 +3,7 @@ import type { TimeZone } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { LoadingPlaceholder } from '@grafana/ui';
 import { useConsoleApi } from '../../hooks/useConsoleApi';
-import type { ConsoleOptions } from '../../types/options';
+import type { ConsoleOptions } from '@runboard/protocol';
 import { runPermission } from '../../utils/permissions';
 import { CommandConsole } from '../CommandConsole/CommandConsole';
 import { PanelMessage } from '../PanelMessage/PanelMessage';

@@ -1,7 +1,7 @@
 import React from 'react';
 import type { DataSourceRef, StandardEditorProps } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
-import { RUNBOARD_DATASOURCE_TYPE } from '../../types/runboard';
+import { RUNBOARD_DATASOURCE_TYPE } from '../../constants';
 
 /** Panel option editor: a datasource picker that offers Runboard datasources only. */
 export function DatasourceEditor({ value, onChange }: StandardEditorProps<DataSourceRef | null | undefined>) {

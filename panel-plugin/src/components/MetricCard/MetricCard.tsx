@@ -2,7 +2,7 @@ import React from 'react';
 import { colorManipulator, FieldColorModeId, type IconName } from '@grafana/data';
 import { Icon, Sparkline, useStyles2, useTheme2 } from '@grafana/ui';
 import type { CardModel, DeltaDirection, ThresholdLevel } from '../../types/cards';
-import type { CardsOptions } from '../../types/options';
+import type { CardsOptions } from '@runboard/protocol';
 import type { GridLayout } from '../../utils/layout';
 import { getStyles } from './MetricCard.styles';
 

@@ -1,7 +1,7 @@
 import React, { useMemo } from 'react';
 import { LoadingState, type PanelData, type TimeZone } from '@grafana/data';
 import { Icon, useStyles2, useTheme2 } from '@grafana/ui';
-import type { CardsOptions } from '../../types/options';
+import type { CardsOptions } from '@runboard/protocol';
 import { buildCardModel } from '../../utils/cards';
 import { gridLayout } from '../../utils/layout';
 import { findCardSeries } from '../../utils/series';

@@ -1,9 +1,8 @@
 import React, { useEffect, useState } from 'react';
 import { Button, Icon, useStyles2 } from '@grafana/ui';
-import type { RunInfo } from '@runboard/protocol';
+import type { RunboardConsoleApi, RunInfo } from '@runboard/protocol';
 import { useNow } from '../../hooks/useNow';
 import { useRunOutput } from '../../hooks/useRunOutput';
-import type { RunboardConsoleApi } from '../../types/runboard';
 import { describeError } from '../../utils/errors';
 import { formatCost, formatDuration, formatElapsed, formatTokens } from '../../utils/format';
 import type { RunPermission } from '../../utils/permissions';

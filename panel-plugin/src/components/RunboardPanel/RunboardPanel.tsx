@@ -2,7 +2,7 @@ import React, { useMemo } from 'react';
 import type { PanelProps } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import { DEFAULT_CARDS, DEFAULT_CONSOLE } from '../../constants';
-import type { PanelOptions } from '../../types/options';
+import type { PanelOptions } from '@runboard/protocol';
 import { ConsoleView } from '../ConsoleView/ConsoleView';
 import { MetricCards } from '../MetricCards/MetricCards';
 import { getStyles } from './RunboardPanel.styles';

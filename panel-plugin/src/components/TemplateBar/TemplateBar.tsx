@@ -1,7 +1,6 @@
 import React, { useCallback, useEffect, useId, useState } from 'react';
 import { ConfirmModal, Input, Select, useStyles2 } from '@grafana/ui';
-import type { CommandInfo, ParameterValue, Template } from '@runboard/protocol';
-import type { RunboardConsoleApi } from '../../types/runboard';
+import type { CommandInfo, ParameterValue, RunboardConsoleApi, Template } from '@runboard/protocol';
 import { describeError } from '../../utils/errors';
 import type { RunPermission } from '../../utils/permissions';
 import { GuardedButton } from '../GuardedButton/GuardedButton';

@@ -1,4 +1,12 @@
-import type { DataSourceRef } from '@grafana/data';
+/**
+ * The console panel's options as a dashboard stores them: read by the panel
+ * (panel-plugin/src/module.ts builds their editors) and written by provisioning's dashboard code.
+ * Types only.
+ */
+import type { RunboardDatasourceRef } from './query';
+
+/** The panel plugin's id (panel-plugin/src/plugin.json). */
+export type RunboardPanelType = 'runboard-console-panel';
 
 export type PanelView = 'cards' | 'console';
 export type CardSize = 'sm' | 'md' | 'lg';
@@ -22,7 +30,7 @@ export interface CardsOptions {
 
 export interface ConsoleOptions {
   /** A Runboard datasource; empty uses the first one Grafana knows. */
-  datasource?: DataSourceRef | null;
+  datasource?: RunboardDatasourceRef | null;
   historyPageSize: number;
   showHistory: boolean;
   showTemplates: boolean;

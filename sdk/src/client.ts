@@ -16,8 +16,9 @@
  * ```
  */
 import { API_PREFIX, ingestRecordSchema, type ActionRecord, type EventRecord, type IngestRecord, type LlmRecord, type RecordKind, type StateRecord } from '@runboard/protocol';
-import { VERSION } from '../version';
-import type { Recorder } from './recorder';
+import { backoffDelay } from '@runboard/protocol/backoff';
+import type { Recorder } from './recorder.js';
+import { SDK_VERSION } from './version.js';
 
 export interface RunboardClientOptions {
   /** The exporter's base URL, e.g. `http://127.0.0.1:9477` (a path prefix behind a proxy is kept). */
@@ -32,7 +33,7 @@ export interface RunboardClientOptions {
   maxQueue?: number;
   /** Retries per batch after a network error, a timeout, 408, 429 or 5xx. Default 5. */
   maxRetries?: number;
-  /** Exponential backoff with jitter between retries: `baseMs · 2^attempt`, capped at `maxMs`. Default 250 ms / 10 s. */
+  /** Exponential backoff between retries: `baseMs · 2^attempt` ±20 % jitter, at least what `Retry-After` asks, capped at `maxMs`. Default 250 ms / 10 s. */
   backoff?: { baseMs?: number; maxMs?: number };
   /** Per-request timeout (connect, send, response and its body). Default 10000 ms. */
   timeoutMs?: number;
@@ -162,7 +163,7 @@ export class RunboardClient implements Recorder {
       'content-type': 'application/json',
       accept: 'application/json',
       authorization: `Bearer ${token}`,
-      'user-agent': `runboard-sdk/${VERSION}`,
+      'user-agent': `runboard-sdk/${SDK_VERSION}`,
     };
     this.batchSize = int('batchSize', opts.batchSize, DEFAULTS.batchSize, 1);
     this.flushIntervalMs = int('flushIntervalMs', opts.flushIntervalMs, DEFAULTS.flushIntervalMs, 1);
@@ -323,7 +324,7 @@ export class RunboardClient implements Recorder {
       }
       if (outcome.retryable && attempt < this.maxRetries) {
         this.counts.retries++;
-        await this.sleep(this.backoffDelay(attempt, outcome.retryAfterMs));
+        await this.sleep(backoffDelay(attempt, { initialMs: this.baseMs, maxMs: this.maxMs, atLeastMs: outcome.retryAfterMs }));
         continue;
       }
       this.counts.dropped += batch.length;
@@ -363,13 +364,6 @@ export class RunboardClient implements Recorder {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Exponential with "equal jitter" (half fixed, half random), at least what Retry-After asks, capped. */
-  private backoffDelay(attempt: number, retryAfterMs?: number): number {
-    const exp = Math.min(this.maxMs, this.baseMs * 2 ** attempt);
-    const jittered = exp / 2 + Math.random() * (exp / 2);
-    return Math.round(Math.min(this.maxMs, Math.max(jittered, retryAfterMs ?? 0)));
   }
 
   private sleep(ms: number): Promise<void> {
