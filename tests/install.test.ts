@@ -29,7 +29,7 @@ describe('engines', () => {
     for (const v of supported) expect(quickStart).toContain(v.replace(/(\.0)+$/, ''));
   });
 
-  it.each(['package.json', 'protocol/package.json', 'exporter/package.json'])('%s supports every supported Node version', (file) => {
+  it.each(['package.json', 'protocol/package.json', 'sdk/package.json', 'exporter/package.json'])('%s supports every supported Node version', (file) => {
     const range = (JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as { engines?: { node?: string } }).engines?.node;
     if (range) for (const v of supported) expect(`${v} ${semver.satisfies(v, range) ? 'ok' : `outside ${range}`}`).toBe(`${v} ok`);
   });

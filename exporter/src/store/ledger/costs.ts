@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { CostGrouping, CostRow, CostsResponse } from '@runboard/protocol';
 import { DAY_MS, HOUR_MS, type CostRecord, type CostRecordInput } from './types';
+import { roundUsd, USD_DECIMALS } from '../../money';
 
 interface CostRecordRow extends Omit<CostRecord, 'success'> {
   success: number;
@@ -105,7 +106,7 @@ export class CostStore {
        VALUES (@hour, @provider, @model, @command, @requests, @input_tokens, @output_tokens, @cost_usd, @unpriced)
        ON CONFLICT (hour, provider, model, command) DO UPDATE SET
          requests = requests + excluded.requests, input_tokens = input_tokens + excluded.input_tokens,
-         output_tokens = output_tokens + excluded.output_tokens, cost_usd = cost_usd + excluded.cost_usd,
+         output_tokens = output_tokens + excluded.output_tokens, cost_usd = round(cost_usd + excluded.cost_usd, ${USD_DECIMALS}),
          unpriced = unpriced + excluded.unpriced`,
     );
     this.recordsStmt = db.prepare(`SELECT * FROM cost_records WHERE t >= ? AND t <= ? ORDER BY t, id LIMIT ?`);
@@ -125,7 +126,8 @@ export class CostStore {
       for (let i = 0; i < records.length; i++) {
         const r = records[i];
         const unpriced = r.priced === 'unpriced';
-        const cost = unpriced ? null : (r.cost_usd ?? null);
+        // Whole nano-dollars, and every sum of them rounded again (money.ts): no float noise.
+        const cost = unpriced || r.cost_usd === undefined ? null : roundUsd(r.cost_usd);
         const t = Math.floor(r.t);
         const command = r.command || null;
         const row = [
@@ -160,7 +162,7 @@ export class CostStore {
         d.input_tokens += r.input_tokens;
         d.output_tokens += r.output_tokens;
         if (cost === null) d.unpriced += 1;
-        else d.cost_usd += cost;
+        else d.cost_usd = roundUsd(d.cost_usd + cost);
       }
       for (const d of deltas.values()) upsertRollup.run(d);
       return records.length;
@@ -196,7 +198,7 @@ export class CostStore {
         acc.requests += g.requests;
         acc.input_tokens += g.input_tokens;
         acc.output_tokens += g.output_tokens;
-        acc.cost_usd += g.cost_usd;
+        acc.cost_usd = roundUsd(acc.cost_usd + g.cost_usd);
         acc.unpriced += g.unpriced;
       }
     }

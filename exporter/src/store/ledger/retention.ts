@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { rollupsOfRecords } from './costs';
 import { DAY_MS, type LedgerOptions, type PruneResult } from './types';
+import { USD_DECIMALS } from '../../money';
 
 /** Default most rows each table loses in one prune() call, to bound the time it holds the loop. */
 const PRUNE_BATCH = 100_000;
@@ -29,7 +30,7 @@ export class Retention {
     const pickOldestCosts = db.prepare(`INSERT INTO temp.prune_ids (id) SELECT id FROM cost_records ORDER BY t, id LIMIT ?`);
     const subtractRollups = db.prepare(
       `UPDATE cost_hourly SET requests = cost_hourly.requests - d.requests, input_tokens = cost_hourly.input_tokens - d.input_tokens,
-         output_tokens = cost_hourly.output_tokens - d.output_tokens, cost_usd = cost_hourly.cost_usd - d.cost_usd,
+         output_tokens = cost_hourly.output_tokens - d.output_tokens, cost_usd = round(cost_hourly.cost_usd - d.cost_usd, ${USD_DECIMALS}),
          unpriced = cost_hourly.unpriced - d.unpriced
        FROM (${rollupsOfRecords('WHERE id IN (SELECT id FROM temp.prune_ids)')}) AS d
        WHERE cost_hourly.hour = d.hour AND cost_hourly.provider = d.provider AND cost_hourly.model = d.model
