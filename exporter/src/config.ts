@@ -280,7 +280,8 @@ export function defaultCommands(): z.input<typeof commandSchema>[] {
       // through it. More origins or origin + path prefixes are `--allow` entries (README "Commands").
       args: [path.join(dir, 'http-check.js'), '--allow-exporter', '--expect', '{expect_status}', '--timeout', '{timeout_seconds}', '--', '{url}'],
       parameters: {
-        url: { type: 'string', title: 'URL', help: 'http:// or https:// address to request; only allowed origins are reached.', pattern: 'https?://[^\\s]+', maxLength: 2048, default: 'http://127.0.0.1:9477/api/v1/health' },
+        // Empty by default: the script then checks the exporter that runs it, on whatever port it listens.
+        url: { type: 'string', title: 'URL', help: "http:// or https:// address to request; only allowed origins are reached. Empty: this exporter's own /api/v1/health.", pattern: '(https?://[^\\s]+)?', maxLength: 2048, default: '' },
         expect_status: { type: 'integer', title: 'Expected status', help: 'HTTP status that counts as success.', min: 100, max: 599, default: 200 },
         timeout_seconds: { type: 'integer', title: 'Timeout (s)', help: 'How long to wait for an answer.', min: 1, max: 60, default: 10 },
       },

@@ -239,6 +239,9 @@ describe('the shipped examples', () => {
       expect(other.seen).toEqual([]);
       const self = await runToEnd(examples, 'http-check', { url: `${examples.url}/api/v1/health` });
       expect(self).toMatchObject({ outcome: 'success', output: expect.stringContaining('200 OK') });
+      // The default (empty) URL checks this exporter, on the random port it was started on.
+      const byDefault = await runToEnd(examples, 'http-check', {});
+      expect(byDefault).toMatchObject({ outcome: 'success', output: expect.stringContaining(`requesting ${examples.url}/api/v1/health`) });
     } finally {
       await other.close();
     }

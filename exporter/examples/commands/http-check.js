@@ -3,6 +3,8 @@
 //
 //   http-check.js [--allow-exporter] [--allow <origin or origin+path prefix> …] [--expect 200] [--timeout 10] -- <url>
 //
+// An empty <url> checks the exporter that runs this command: RUNBOARD_URL + /api/v1/health.
+//
 // --allow-exporter allows the origin of the exporter that runs this command (RUNBOARD_URL, which
 // the exporter sets), and its `localhost` name when that is a loopback address.
 // Only URLs under an --allow entry are requested: the URL comes from a user, the allow-list from
@@ -81,10 +83,16 @@ function refusal(u) {
   return `is not under an allowed origin or prefix (allowed: ${list})`;
 }
 
-const target = parseHttpUrl(positionals[0]);
+// An empty URL checks the exporter that runs this command (its health endpoint).
+let given = positionals[0];
+if (given === '') {
+  if (!process.env.RUNBOARD_URL) usage('an empty URL checks the exporter itself, but RUNBOARD_URL is not set');
+  given = `${process.env.RUNBOARD_URL.replace(/\/+$/, '')}/api/v1/health`;
+}
+const target = parseHttpUrl(given);
 const why = target.url ? refusal(target.url) : target.reason;
 if (why) {
-  console.error(`refused: ${positionals[0]} ${why}`);
+  console.error(`refused: ${given} ${why}`);
   process.exit(2);
 }
 const url = target.url.href;
