@@ -300,6 +300,7 @@ export interface CostsResponse {
   total: Omit<CostRow, 'key'>;
 }
 export * from './series';
+export { queuedRun } from './runs';
 // Types only: the datasource's query model, the console panel's options, and the API the panel calls on the datasource.
 export type * from './query';
 export type * from './panel-options';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger, type CostRecordInput, type LedgerOptions } from '../../exporter/src/store/ledger';
-import type { RunInfo } from '@runboard/protocol';
+import { queuedRun, type RunInfo } from '@runboard/protocol';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
@@ -13,29 +13,7 @@ function open(opts: Partial<LedgerOptions>): Ledger {
 }
 
 function run(id: string, requestedAt: number, status: RunInfo['status'] = 'finished'): RunInfo {
-  return {
-    id,
-    command: 'c',
-    parameters: {},
-    status,
-    outcome: status === 'finished' ? 'success' : null,
-    queuePosition: null,
-    startedBy: null,
-    requestedAt,
-    startedAt: null,
-    finishedAt: null,
-    durationSeconds: null,
-    exitCode: null,
-    signal: null,
-    progress: null,
-    progressMessage: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    outputBytes: 0,
-    truncated: false,
-    error: null,
-  };
+  return { ...queuedRun({ id, command: 'c', parameters: {}, startedBy: null, requestedAt }), status, outcome: status === 'finished' ? 'success' : null };
 }
 
 function cost(t: number, i: number): CostRecordInput {

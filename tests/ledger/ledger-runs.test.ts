@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { INTERRUPTED_RUN_ERROR, Ledger } from '../../exporter/src/store/ledger';
-import type { OutputLine, RunInfo } from '@runboard/protocol';
+import { queuedRun, type OutputLine, type RunInfo } from '@runboard/protocol';
 
 const OPTS = { retentionDays: 0, maxRuns: 10_000, maxCostRecords: 1_000_000 };
 
@@ -11,29 +11,7 @@ function tmpFile(): string {
 }
 
 function run(over: Partial<RunInfo> & { id: string }): RunInfo {
-  return {
-    command: 'build',
-    parameters: {},
-    status: 'finished',
-    outcome: 'success',
-    queuePosition: null,
-    startedBy: null,
-    requestedAt: 1_000,
-    startedAt: null,
-    finishedAt: null,
-    durationSeconds: null,
-    exitCode: null,
-    signal: null,
-    progress: null,
-    progressMessage: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    outputBytes: 0,
-    truncated: false,
-    error: null,
-    ...over,
-  };
+  return { ...queuedRun({ id: over.id, command: 'build', parameters: {}, startedBy: null, requestedAt: 1_000 }), status: 'finished', outcome: 'success', ...over };
 }
 
 describe('Ledger runs', () => {

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { CommandSpec } from '../config';
 import type { Logger } from '../log';
-import type { CommandInfo, LlmRecord, OutputLine, RunInfo, RunOutputEvent, RunOutcome } from '@runboard/protocol';
+import { queuedRun, type CommandInfo, type LlmRecord, type OutputLine, type RunInfo, type RunOutputEvent, type RunOutcome } from '@runboard/protocol';
 import { LedgerWriteError, type Ledger } from '../store/ledger';
 import { renderArgv } from './argv';
 import { OutputBuffer } from './output-buffer';
@@ -123,29 +123,7 @@ export class CommandService {
       this.warnedUnnamedGrafanaUser = true;
       this.deps.log.warn('a run was started through Grafana without X-Grafana-User, so it is recorded as "grafana": set [dataproxy] send_user_header = true in Grafana (GF_DATAPROXY_SEND_USER_HEADER=true) to record who started it');
     }
-    const info: RunInfo = {
-      id: crypto.randomUUID(),
-      command: spec.id,
-      parameters,
-      status: 'queued',
-      outcome: null,
-      queuePosition: null,
-      startedBy,
-      requestedAt: Date.now(),
-      startedAt: null,
-      finishedAt: null,
-      durationSeconds: null,
-      exitCode: null,
-      signal: null,
-      progress: null,
-      progressMessage: null,
-      inputTokens: 0,
-      outputTokens: 0,
-      costUsd: 0,
-      outputBytes: 0,
-      truncated: false,
-      error: null,
-    };
+    const info = queuedRun({ id: crypto.randomUUID(), command: spec.id, parameters, startedBy, requestedAt: Date.now() });
     const run: LiveRun = { info, spec, output: new OutputBuffer(this.deps.limits.runOutputBytes), listeners: new Set(), cancelRequested: false };
     // The scheduler may start the run at once; execute() waits a turn of the event loop so the
     // run is in the ledger (below) before anything runs, and a full queue records nothing.

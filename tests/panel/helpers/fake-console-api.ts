@@ -5,7 +5,7 @@
  * test push a run's output events (status, line, progress, llm, end) when it wants.
  */
 import { ReplaySubject, type Observable } from 'rxjs';
-import type { CommandInfo, OutputLine, ParameterValue, RunboardConsoleApi, RunInfo, RunOutputEvent, RunsFilter, RunsPage, SaveTemplateRequest, Template } from '@runboard/protocol';
+import { queuedRun, type CommandInfo, type OutputLine, type ParameterValue, type RunboardConsoleApi, type RunInfo, type RunOutputEvent, type RunsFilter, type RunsPage, type SaveTemplateRequest, type Template } from '@runboard/protocol';
 
 export const COMMANDS: CommandInfo[] = [
   {
@@ -40,30 +40,7 @@ let nextRun = 1;
 
 export function makeRun(over: Partial<RunInfo> = {}): RunInfo {
   const id = over.id ?? `run-${nextRun++}`;
-  return {
-    id,
-    command: 'sample-task',
-    parameters: {},
-    status: 'queued',
-    outcome: null,
-    queuePosition: null,
-    startedBy: null,
-    requestedAt: 1_700_000_000_000,
-    startedAt: null,
-    finishedAt: null,
-    durationSeconds: null,
-    exitCode: null,
-    signal: null,
-    progress: null,
-    progressMessage: null,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-    outputBytes: 0,
-    truncated: false,
-    error: null,
-    ...over,
-  };
+  return { ...queuedRun({ id, command: 'sample-task', parameters: {}, startedBy: null, requestedAt: 1_700_000_000_000 }), ...over };
 }
 
 export function line(seq: number, text: string, stream: OutputLine['stream'] = 'stdout'): RunOutputEvent {
