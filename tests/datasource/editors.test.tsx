@@ -2,7 +2,7 @@
  * The editors render with Grafana UI and report changes through onChange. The datasource is a
  * stub with the few methods the editors call (listSeries, listCommands, getVariableOptions).
  */
-import './dom';
+import '../helpers/grafana-ui-dom';
 import type { DataSourceSettings } from '@grafana/data';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { ConfigEditor } from '../../datasource-plugin/src/components/ConfigEditor';

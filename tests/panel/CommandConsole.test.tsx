@@ -4,13 +4,13 @@
  * implementing the same RunboardConsoleApi, whose run output the test pushes event by event.
  * console-exporter.test.tsx runs the same console against a real exporter.
  */
-import './helpers/dom';
+import '../helpers/grafana-ui-dom';
 import React from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { RunInfo } from '@runboard/protocol';
 import { CommandConsole, type CommandConsoleProps } from '../../panel-plugin/src/components/CommandConsole/CommandConsole';
 import { runPermission } from '../../panel-plugin/src/utils/permissions';
-import { setScrollMetrics } from './helpers/dom';
+import { setScrollMetrics } from '../helpers/grafana-ui-dom';
 import { FakeConsoleApi, line, makeRun } from './helpers/fake-console-api';
 
 const EDITOR = runPermission({ orgRole: 'Editor' });

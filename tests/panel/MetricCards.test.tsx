@@ -2,7 +2,7 @@
  * The cards view rendered with Grafana's real UI components, except Sparkline: it draws on a
  * canvas jsdom does not have, so it is replaced by a stub that exposes the data it was given.
  */
-import './helpers/dom';
+import '../helpers/grafana-ui-dom';
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { colorManipulator, createTheme, dateTime, LoadingState, ThemeContext, ThresholdsMode, type FieldSparkline, type PanelData } from '@grafana/data';

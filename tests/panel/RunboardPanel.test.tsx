@@ -3,7 +3,7 @@
  * through @grafana/runtime (a fake DataSourceSrv here: no Grafana runs in these tests) and to the
  * signed-in user's role from `config.bootData.user`.
  */
-import './helpers/dom';
+import '../helpers/grafana-ui-dom';
 import React from 'react';
 import { render, screen, waitFor, act } from '@testing-library/react';
 import { dateTime, LoadingState, type DataSourceInstanceSettings, type PanelProps } from '@grafana/data';

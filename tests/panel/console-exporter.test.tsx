@@ -11,7 +11,7 @@
  * adds what the proxy adds (the plugin.json route's token and X-Runboard-Via, X-Grafana-User).
  * jsdom renders React; the custom environment lends it Node's streaming fetch.
  */
-import './helpers/dom';
+import '../helpers/grafana-ui-dom';
 import React from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { DataSourceInstanceSettings } from '@grafana/data';

@@ -2,7 +2,7 @@
  * What @grafana/ui needs from a browser beyond tests/plugin-setup.ts: Select menus observe
  * intersections, and Icon fetches its SVG files (react-inlinesvg) from Grafana's server, which
  * is not there: icons become plain <svg> elements carrying their name, as Grafana's own test
- * setup does. Imported by the panel tests first, before @grafana/ui loads.
+ * setup does. Imported by the plugin tests that render @grafana/ui, before it loads.
  */
 jest.mock('react-inlinesvg', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
