@@ -2,7 +2,34 @@
 const ts = ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }];
 
 // ESM packages Grafana's UI pulls in, which jest must transform (FACTS.md).
-const esm = ['@grafana/schema', 'd3', 'd3-[a-z-]+', 'internmap', 'delaunator', 'robust-predicates', 'marked', 'rxjs', 'uuid', 'ol', 'react-calendar', 'react-colorful', 'memoize', 'mimic-function', 'get-user-locale', '@wojtekmaj/date-utils', 'ua-parser-js', 'rbush', 'quickselect', 'earcut', 'pbf', 'color-space', 'color-rgba', 'color-parse', '@react-hookz/web', '@ver0/deep-equal'];
+const esm = [
+  '@grafana/schema',
+  'd3',
+  'd3-[a-z-]+',
+  'internmap',
+  'delaunator',
+  'robust-predicates',
+  'marked',
+  'rxjs',
+  'uuid',
+  'ol',
+  'react-calendar',
+  'react-colorful',
+  'memoize',
+  'mimic-function',
+  'get-user-locale',
+  '@wojtekmaj/date-utils',
+  'ua-parser-js',
+  'rbush',
+  'quickselect',
+  'earcut',
+  'pbf',
+  'color-space',
+  'color-rgba',
+  'color-parse',
+  '@react-hookz/web',
+  '@ver0/deep-equal',
+];
 
 module.exports = {
   // Integration tests start real exporters and Prometheus; two workers fit the 2-core machines.

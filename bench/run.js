@@ -25,10 +25,12 @@ if (process.platform === 'linux' && !process.env.BENCH_ULIMIT_RAISED) {
 }
 
 require('./register');
-require('./src/main.ts').main(process.argv.slice(2)).then(
-  (code) => process.exit(code ?? 0),
-  (err) => {
-    console.error(err && err.stack ? err.stack : String(err));
-    process.exit(1);
-  },
-);
+require('./src/main.ts')
+  .main(process.argv.slice(2))
+  .then(
+    (code) => process.exit(code ?? 0),
+    (err) => {
+      console.error(err && err.stack ? err.stack : String(err));
+      process.exit(1);
+    },
+  );

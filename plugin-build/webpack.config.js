@@ -101,7 +101,13 @@ module.exports = (env = {}) => {
             if (!fs.existsSync(out)) return;
             const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
             const today = new Date().toISOString().slice(0, 10);
-            fs.writeFileSync(out, fs.readFileSync(out, 'utf8').replace(/%VERSION%/g, version).replace(/%TODAY%/g, today));
+            fs.writeFileSync(
+              out,
+              fs
+                .readFileSync(out, 'utf8')
+                .replace(/%VERSION%/g, version)
+                .replace(/%TODAY%/g, today),
+            );
           });
         },
       },

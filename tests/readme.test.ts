@@ -22,7 +22,7 @@ beforeAll(async () => {
   // first ticks so the series the examples name exist.
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
-    const latest = await (await fetch(`${exp.url}/api/v1/latest`, { headers: { Authorization: `Bearer ${exp.token}` } })).json() as { values: Record<string, number> };
+    const latest = (await (await fetch(`${exp.url}/api/v1/latest`, { headers: { Authorization: `Bearer ${exp.token}` } })).json()) as { values: Record<string, number> };
     if (latest.values.system_load1 !== undefined && latest.values.actions_per_minute !== undefined) break;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -49,8 +49,12 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (a === '--quick') opts.quick = true;
-    else if (a.startsWith('--only')) opts.only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (a.startsWith('--out')) opts.out = path.resolve(value());
+    else if (a.startsWith('--only')) {
+      opts.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    } else if (a.startsWith('--out')) opts.out = path.resolve(value());
     else if (a.startsWith('--profile')) opts.profileDir = path.resolve(value());
     else if (a === '--help' || a === '-h') {
       process.stdout.write('usage: npm run bench [-- --quick] [--only collection,sdk,ingest,metrics,sse,screen] [--out FILE] [--profile DIR]\n');
@@ -84,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       log(`${name}: done in ${r.seconds.toFixed(0)} s`);
       process.stderr.write(textTable(r.rows) + '\n');
     } catch (err) {
-      const error = err instanceof Error ? err.stack ?? err.message : String(err);
+      const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       failures.push({ name, error });
       log(`${name}: FAILED: ${error}`);
     }
@@ -104,7 +108,9 @@ export async function main(argv: string[]): Promise<number> {
   const notesMd = rows.filter((r) => r.note).map((r) => `- ${r.benchmark}: ${r.figure}: ${r.note}`);
   const machineLine = `${report.mode} run, ${report.totalSeconds} s, ${machine.date}: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}, load average ${machine.loadAverageAtStart.join(' ')} at start`;
   fs.writeFileSync(opts.out.replace(/\.json$/, '.md'), `${machineLine}\n\n${markdownTable(rows)}\n${notesMd.length ? `\n${notesMd.join('\n')}\n` : ''}`);
-  process.stdout.write(`\nRunboard benchmarks (${report.mode}, ${Math.round(totalSeconds)} s) — ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n`);
+  process.stdout.write(
+    `\nRunboard benchmarks (${report.mode}, ${Math.round(totalSeconds)} s) — ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n\n`,
+  );
   process.stdout.write(textTable(rows) + '\n');
   const notes = rows.filter((r) => r.note);
   if (notes.length > 0) process.stdout.write(`\n${notes.map((r) => `- ${r.benchmark}: ${r.figure}: ${r.note}`).join('\n')}\n`);

@@ -97,7 +97,9 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> im
         result = defer(() => this.fetchRuns(q, from, to)).pipe(map((runs) => ({ data: [runsToFrame(runs, key)], key, state: LoadingState.Done })));
         break;
       case 'costs':
-        result = defer(() => this.api.costs((q.groupBy || 'model') as CostGrouping, from, to)).pipe(map((costs) => ({ data: [costsToFrame(costs, key)], key, state: LoadingState.Done })));
+        result = defer(() => this.api.costs((q.groupBy || 'model') as CostGrouping, from, to)).pipe(
+          map((costs) => ({ data: [costsToFrame(costs, key)], key, state: LoadingState.Done })),
+        );
         break;
       default:
         result = of({ data: [], key, state: LoadingState.Done });
@@ -188,7 +190,11 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> im
     } catch (err) {
       const e = toRunboardError(err);
       if (e.unauthorized) {
-        return { status: 'error', message: 'the exporter rejected the API token', details: { message: 'Enter the exporter’s token (RUNBOARD_API_TOKEN, or the api-token file in its data dir) and save again.' } };
+        return {
+          status: 'error',
+          message: 'the exporter rejected the API token',
+          details: { message: 'Enter the exporter’s token (RUNBOARD_API_TOKEN, or the api-token file in its data dir) and save again.' },
+        };
       }
       if (e.unreachable) return { status: 'error', message: `cannot reach the exporter at ${where}: ${e.message}` };
       return { status: 'error', message: `the exporter answered with an error: ${e.message}` };

@@ -2,15 +2,7 @@
  * Pure frame building: exporter responses in, Grafana data frames out. No requests, no timers,
  * so every shape the panels see is unit-tested here.
  */
-import {
-  createDataFrame,
-  FieldType,
-  StreamingDataFrame,
-  type AnnotationEvent,
-  type DataFrame,
-  type FieldConfig,
-  type FieldSchema,
-} from '@grafana/data';
+import { createDataFrame, FieldType, StreamingDataFrame, type AnnotationEvent, type DataFrame, type FieldConfig, type FieldSchema } from '@grafana/data';
 import type { CostsResponse, CostGrouping, HistoryResponse, RunInfo, SeriesInfo, StreamSample } from '@runboard/protocol';
 import { COST_GROUPINGS, MAX_LIVE_ROWS } from './constants';
 
@@ -100,7 +92,14 @@ export function liveBounds(from: number, to: number, intervalMs: number, history
  * A StreamingDataFrame for a live query, holding the back-fill (trimmed to the bounds: the first
  * push into an empty StreamingDataFrame replaces its data without trimming).
  */
-export function createLiveFrame(opts: { refId: string; ids: readonly string[]; index: SeriesIndex; alias?: string; bounds: LiveBounds; history?: HistoryResponse }): StreamingDataFrame {
+export function createLiveFrame(opts: {
+  refId: string;
+  ids: readonly string[];
+  index: SeriesIndex;
+  alias?: string;
+  bounds: LiveBounds;
+  history?: HistoryResponse;
+}): StreamingDataFrame {
   const { refId, ids, index, alias, bounds, history } = opts;
   const frame = StreamingDataFrame.fromDataFrameJSON(
     { schema: { refId, fields: [{ name: 'time', type: FieldType.time, config: {} }, ...seriesFields(ids, index, alias)] } },
@@ -203,7 +202,18 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 export function runsFrameToAnnotations(frame: DataFrame): AnnotationEvent[] {
   const get = (name: string) => frame.fields.find((f) => f.name === name)?.values ?? [];
   const F = RUN_FIELDS;
-  const [started, finished, command, status, outcome, duration, exitCode, startedBy, error, id] = [F.started, F.finished, F.command, F.status, F.outcome, F.duration, F.exitCode, F.startedBy, F.error, F.id].map(get);
+  const [started, finished, command, status, outcome, duration, exitCode, startedBy, error, id] = [
+    F.started,
+    F.finished,
+    F.command,
+    F.status,
+    F.outcome,
+    F.duration,
+    F.exitCode,
+    F.startedBy,
+    F.error,
+    F.id,
+  ].map(get);
   const events: AnnotationEvent[] = [];
   for (let i = 0; i < frame.length; i++) {
     const time = Number(started[i]);
@@ -240,9 +250,7 @@ export function costsToFrame(costs: CostsResponse, refId: string): DataFrame {
     name: `costs by ${costs.groupBy}`,
     meta: { preferredVisualisationType: byTime ? 'graph' : 'table', custom: { kind: 'costs', groupBy: costs.groupBy, total: costs.total } },
     fields: [
-      byTime
-        ? { name: label, type: FieldType.time, values: rows.map((r) => Date.parse(r.key)) }
-        : { name: label, type: FieldType.string, values: rows.map((r) => r.key) },
+      byTime ? { name: label, type: FieldType.time, values: rows.map((r) => Date.parse(r.key)) } : { name: label, type: FieldType.string, values: rows.map((r) => r.key) },
       { name: 'Cost', type: FieldType.number, values: rows.map((r) => r.costUsd), config: { unit: 'currencyUSD', decimals: 4 } },
       { name: 'Requests', type: FieldType.number, values: rows.map((r) => r.requests) },
       { name: 'Input tokens', type: FieldType.number, values: rows.map((r) => r.inputTokens) },

@@ -80,6 +80,6 @@ export function interpolateQuery(query: RunboardQuery, srv: TemplateReplacer, sc
     alias: query.alias ? srv.replace(query.alias, scopedVars) : query.alias,
     command: csv(query.command),
     outcome: csv(query.outcome),
-    groupBy: query.groupBy ? splitList(srv.replace(query.groupBy, scopedVars, 'csv'))[0] ?? '' : query.groupBy,
+    groupBy: query.groupBy ? (splitList(srv.replace(query.groupBy, scopedVars, 'csv'))[0] ?? '') : query.groupBy,
   };
 }

@@ -139,9 +139,7 @@ export function sseStream(opts: SseOptions): Observable<SseEvent> {
 
 export type HubEvent =
   /** The connection is up and asks for (at least) the watcher's series. */
-  | { type: 'open' }
-  | { type: 'sample'; seq?: number; sample: StreamSample }
-  | { type: 'interrupted'; message: string; retryInMs: number };
+  { type: 'open' } | { type: 'sample'; seq?: number; sample: StreamSample } | { type: 'interrupted'; message: string; retryInMs: number };
 
 export interface HubOptions {
   /** Grafana's datasource proxy URL (`instanceSettings.url`), or the exporter URL in tests. */

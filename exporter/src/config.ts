@@ -115,9 +115,7 @@ export const configSchema = z.strictObject({
        * bind address, this machine's name, `exporter`); others get 421 (a DNS-rebinding defence).
        * `*.example.com` matches its subdomains; `["*"]` turns the check off.
        */
-      allowedHosts: z
-        .array(z.string().regex(/^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?)$/, 'must be a host name, "*." followed by a domain, or "*"'))
-        .default([]),
+      allowedHosts: z.array(z.string().regex(/^(\*|(\*\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?)$/, 'must be a host name, "*." followed by a domain, or "*"')).default([]),
     })
     .prefault({}),
   sampling: z
@@ -239,7 +237,7 @@ export function defaultPrices(): Record<string, { input: number; output: number 
 }
 
 /** The example commands (exporter/examples/commands), run by this Node binary, never a shell. */
-export function defaultCommands(): z.input<typeof commandSchema>[] {
+export function defaultCommands(): Array<z.input<typeof commandSchema>> {
   const dir = path.resolve(__dirname, '..', 'examples', 'commands');
   return [
     {
@@ -281,7 +279,14 @@ export function defaultCommands(): z.input<typeof commandSchema>[] {
       args: [path.join(dir, 'http-check.js'), '--allow-exporter', '--expect', '{expect_status}', '--timeout', '{timeout_seconds}', '--', '{url}'],
       parameters: {
         // Empty by default: the script then checks the exporter that runs it, on whatever port it listens.
-        url: { type: 'string', title: 'URL', help: "http:// or https:// address to request; only allowed origins are reached. Empty: this exporter's own /api/v1/health.", pattern: '(https?://[^\\s]+)?', maxLength: 2048, default: '' },
+        url: {
+          type: 'string',
+          title: 'URL',
+          help: "http:// or https:// address to request; only allowed origins are reached. Empty: this exporter's own /api/v1/health.",
+          pattern: '(https?://[^\\s]+)?',
+          maxLength: 2048,
+          default: '',
+        },
         expect_status: { type: 'integer', title: 'Expected status', help: 'HTTP status that counts as success.', min: 100, max: 599, default: 200 },
         timeout_seconds: { type: 'integer', title: 'Timeout (s)', help: 'How long to wait for an answer.', min: 1, max: 60, default: 10 },
       },
@@ -372,7 +377,12 @@ function readConfigFile(file: string): Record<string, unknown> {
 function parseEnvValue(name: string, value: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
   if (type === 'string') return value;
   // Comma-separated (RUNBOARD_ALLOWED_HOSTS=grafana.example.com,*.corp.example).
-  if (type === 'list') return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (type === 'list') {
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  }
   if (type === 'number') {
     const n = Number(value);
     if (!Number.isFinite(n)) throw new ConfigError(`environment variable ${name}: "${value}" is not a number`, name);

@@ -73,13 +73,16 @@ export function startDemo(rec: Recorder, opts: { stepMs?: number; rand?: () => n
       }
       const next = pick(ACTIONS, rand);
       current = next.name;
-      currentLeft = Math.max(1, Math.round(jitter(next.seconds, rand) * 1000 / stepMs / 2));
+      currentLeft = Math.max(1, Math.round((jitter(next.seconds, rand) * 1000) / stepMs / 2));
     } else {
       currentLeft--;
     }
     // Quick actions that run beside the long one.
     if (rand() < 0.5) {
-      const a = pick(ACTIONS.filter((x) => x.seconds < 1), rand);
+      const a = pick(
+        ACTIONS.filter((x) => x.seconds < 1),
+        rand,
+      );
       rec.recordAction({ name: a.name, duration_seconds: jitter(a.seconds, rand), success: rand() > a.failureRate });
     }
 

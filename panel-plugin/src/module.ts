@@ -45,7 +45,10 @@ export const plugin = new PanelPlugin<PanelOptions, CardFieldConfig>(RunboardPan
         },
       })
       // ---- cards ----
-      .addMultiSelect<string, { options: Array<SelectableValue<string>>; getOptions: (ctx: { data?: Parameters<typeof cardFieldNames>[0] }) => Promise<Array<SelectableValue<string>>> }>({
+      .addMultiSelect<
+        string,
+        { options: Array<SelectableValue<string>>; getOptions: (ctx: { data?: Parameters<typeof cardFieldNames>[0] }) => Promise<Array<SelectableValue<string>>> }
+      >({
         path: 'cards.fields',
         name: 'Fields',
         description: 'Show only these series; empty shows every numeric field.',
@@ -130,5 +133,5 @@ export const plugin = new PanelPlugin<PanelOptions, CardFieldConfig>(RunboardPan
         showIf: isConsole,
       })
       .addBooleanSwitch({ path: 'console.showHistory', name: 'Show history', category: CONSOLE, defaultValue: DEFAULT_CONSOLE.showHistory, showIf: isConsole })
-      .addBooleanSwitch({ path: 'console.showTemplates', name: 'Show templates', category: CONSOLE, defaultValue: DEFAULT_CONSOLE.showTemplates, showIf: isConsole })
+      .addBooleanSwitch({ path: 'console.showTemplates', name: 'Show templates', category: CONSOLE, defaultValue: DEFAULT_CONSOLE.showTemplates, showIf: isConsole }),
   );

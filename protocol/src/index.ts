@@ -18,9 +18,14 @@ const labelValue = z
   .string()
   .min(1, 'must not be empty')
   .max(256, 'must be at most 256 characters')
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
-const seconds = z.number().finite().nonnegative().max(86_400 * 365, 'must be at most one year in seconds');
+const seconds = z
+  .number()
+  .finite()
+  .nonnegative()
+  .max(86_400 * 365, 'must be at most one year in seconds');
 const count = z.number().int('must be an integer').nonnegative().max(Number.MAX_SAFE_INTEGER);
 /** Optional record time in ms since the epoch; defaults to the time the exporter received it. */
 const timestamp = z.number().int().positive().max(8.64e15, 'must be a date (ms since the epoch) before the year 275760').optional();
@@ -69,12 +74,7 @@ export const stateRecordSchema = z.strictObject({
   t: timestamp,
 });
 
-export const ingestRecordSchema = z.discriminatedUnion('kind', [
-  actionRecordSchema,
-  eventRecordSchema,
-  llmRecordSchema,
-  stateRecordSchema,
-]);
+export const ingestRecordSchema = z.discriminatedUnion('kind', [actionRecordSchema, eventRecordSchema, llmRecordSchema, stateRecordSchema]);
 
 export type ActionRecord = z.infer<typeof actionRecordSchema>;
 export type EventRecord = z.infer<typeof eventRecordSchema>;
@@ -125,7 +125,7 @@ export interface HistoryResponse {
   to: number;
   intervalMs: number;
   t: number[];
-  values: Record<string, (number | null)[]>;
+  values: Record<string, Array<number | null>>;
 }
 
 export interface LatestResponse {

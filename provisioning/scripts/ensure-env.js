@@ -4,7 +4,7 @@
 // An existing .env is left alone. Optional argument: the directory holding .env.example (default:
 // the repository root).
 'use strict';
-const crypto = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -15,7 +15,7 @@ const example = path.join(root, '.env.example');
 if (fs.existsSync(env)) {
   console.log('.env exists: using it');
 } else {
-  const token = crypto.randomBytes(24).toString('hex');
+  const token = randomBytes(24).toString('hex');
   const text = fs.readFileSync(example, 'utf8').replace(/^RUNBOARD_API_TOKEN=.*$/m, `RUNBOARD_API_TOKEN=${token}`);
   fs.writeFileSync(env, text, { mode: 0o600 });
   console.log('created .env from .env.example with a random RUNBOARD_API_TOKEN');

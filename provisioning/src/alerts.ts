@@ -103,7 +103,7 @@ export const ALERTS: AlertDefinition[] = [
     description:
       `More than ${THRESHOLDS.actionFailureRatio * 100}% of finished actions failed over the last 5 minutes, for ${FOR.actionFailures}. ` +
       'Open the Actions & events dashboard: "Failure ratio by action" shows which action fails and "Failures" since when. ' +
-      'Check that action\'s logs and its dependencies (APIs, credentials, quotas); command runs are actions too, ' +
+      "Check that action's logs and its dependencies (APIs, credentials, quotas); command runs are actions too, " +
       'so also look at failed runs in the Command center.',
     dashboard: 'runboard-actions-events',
     fixtures: [
@@ -319,7 +319,7 @@ export function grafanaQuery(a: AlertDefinition): string {
 }
 
 function wrap(expr: string): string {
-  return /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?$/.test(expr) || /^[a-z_]+\(.*\)$/s.test(expr) && balanced(expr) ? expr : `(${expr})`;
+  return /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?$/.test(expr) || (/^[a-z_]+\(.*\)$/s.test(expr) && balanced(expr)) ? expr : `(${expr})`;
 }
 
 /** True when the expression's first opening parenthesis closes at its very end. */

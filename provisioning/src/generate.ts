@@ -21,9 +21,16 @@ function main(argv: string[]): number {
   const root = path.resolve(outIndex >= 0 ? argv[outIndex + 1] : process.cwd());
   const files = generateAll();
   if (check) {
-    const drift = Object.entries(files).filter(([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), 'utf8') !== text).map(([rel]) => rel);
+    const drift = Object.entries(files)
+      .filter(([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), 'utf8') !== text)
+      .map(([rel]) => rel);
     const dir = path.join(root, DASHBOARD_DIR);
-    const stale = fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => `${DASHBOARD_DIR}/${f}`).filter((rel) => !(rel in files)) : [];
+    const stale = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .map((f) => `${DASHBOARD_DIR}/${f}`)
+          .filter((rel) => !(rel in files))
+      : [];
     for (const rel of [...drift, ...stale]) console.error(`out of date: ${rel}`);
     if (drift.length + stale.length > 0) {
       console.error('run `npm run dashboards` and commit the result');

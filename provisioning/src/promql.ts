@@ -7,15 +7,11 @@ import { JOB } from './lib/datasources';
 /** The expressions the alerts compare with their thresholds (one series per job/instance/…). */
 export const EXPR = {
   cpuUsageAvg5m: 'avg_over_time(runboard_system_cpu_usage_ratio[5m])',
-  actionFailureRatio5m:
-    'sum by (job, instance) (rate(runboard_actions_total{outcome="failure"}[5m]))\n' +
-    '  / sum by (job, instance) (rate(runboard_actions_total[5m]))',
-  llmLatencyP95_5m:
-    'histogram_quantile(0.95, sum by (job, instance, provider, model, le) (rate(runboard_llm_request_duration_seconds_bucket[5m])))',
+  actionFailureRatio5m: 'sum by (job, instance) (rate(runboard_actions_total{outcome="failure"}[5m]))\n' + '  / sum by (job, instance) (rate(runboard_actions_total[5m]))',
+  llmLatencyP95_5m: 'histogram_quantile(0.95, sum by (job, instance, provider, model, le) (rate(runboard_llm_request_duration_seconds_bucket[5m])))',
   llmTokensPerHour15m: 'sum by (job, instance) (rate(runboard_llm_tokens_total[15m])) * 3600',
   llmCostPerRequest15m:
-    'sum by (job, instance, provider, model) (rate(runboard_llm_cost_usd_total[15m]))\n' +
-    '  / sum by (job, instance, provider, model) (rate(runboard_llm_requests_total[15m]))',
+    'sum by (job, instance, provider, model) (rate(runboard_llm_cost_usd_total[15m]))\n' + '  / sum by (job, instance, provider, model) (rate(runboard_llm_requests_total[15m]))',
   eventQueueGrowthPerMinute10m: 'deriv(runboard_event_queue_depth[10m]) * 60',
   eventQueueDepth: 'runboard_event_queue_depth',
   exporterUp: `up{job="${JOB}"}`,
@@ -42,9 +38,7 @@ export const RECORDING_RULES: RecordingRule[] = [
   { record: RECORD.actionFailureRatio5m, expr: EXPR.actionFailureRatio5m },
   {
     record: RECORD.actionFailureRatioByAction5m,
-    expr:
-      'sum by (job, instance, action) (rate(runboard_actions_total{outcome="failure"}[5m]))\n' +
-      '  / sum by (job, instance, action) (rate(runboard_actions_total[5m]))',
+    expr: 'sum by (job, instance, action) (rate(runboard_actions_total{outcome="failure"}[5m]))\n' + '  / sum by (job, instance, action) (rate(runboard_actions_total[5m]))',
   },
   {
     record: RECORD.actionDurationP95ByAction5m,

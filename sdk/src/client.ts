@@ -143,7 +143,7 @@ export class RunboardClient implements Recorder {
   private running?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private backoffTimer?: NodeJS.Timeout;
-  private waiters: { target: number; resolve: () => void }[] = [];
+  private waiters: Array<{ target: number; resolve: () => void }> = [];
   private overflowing = false;
   private closed = false;
   private closing?: Promise<void>;
@@ -250,10 +250,14 @@ export class RunboardClient implements Recorder {
       this.counts.dropped++;
       if (!this.overflowing) {
         this.overflowing = true;
-        this.report({
-          message: `queue full (maxQueue ${this.maxQueue}): dropping new records until it drains; is the exporter at ${this.url} reachable?`,
-          code: 'queue_full',
-        }, 1, 0);
+        this.report(
+          {
+            message: `queue full (maxQueue ${this.maxQueue}): dropping new records until it drains; is the exporter at ${this.url} reachable?`,
+            code: 'queue_full',
+          },
+          1,
+          0,
+        );
       }
       return;
     }
@@ -351,7 +355,7 @@ export class RunboardClient implements Recorder {
       const code = api?.code ?? 'http_error';
       let message = `exporter answered ${res.status}${api ? ` ${api.code}: ${api.message}` : ''}`;
       if (res.status === 401) message += ' (check the client token: RUNBOARD_API_TOKEN on the exporter)';
-      if (res.status === 413) message += ' (lower batchSize below the exporter\'s limits.batchRecords / limits.bodyBytes)';
+      if (res.status === 413) message += " (lower batchSize below the exporter's limits.batchRecords / limits.bodyBytes)";
       return {
         ok: false,
         retryable,
@@ -359,7 +363,9 @@ export class RunboardClient implements Recorder {
         retryAfterMs: retryable ? parseRetryAfter(res.headers.get('retry-after')) : undefined,
       };
     } catch (err) {
-      if (ctrl.signal.aborted) return { ok: false, retryable: true, error: { message: `no answer from ${this.endpoint} within ${this.timeoutMs} ms`, code: 'timeout', cause: err } };
+      if (ctrl.signal.aborted) {
+        return { ok: false, retryable: true, error: { message: `no answer from ${this.endpoint} within ${this.timeoutMs} ms`, code: 'timeout', cause: err } };
+      }
       return { ok: false, retryable: true, error: { message: `cannot reach ${this.endpoint}: ${errMessage(err)}`, code: 'network_error', cause: err } };
     } finally {
       clearTimeout(timer);

@@ -21,7 +21,8 @@ afterAll(async () => {
 
 const headers = () => ({ ...auth(exp.token), 'Content-Type': 'application/json' });
 const api = (path: string, init: RequestInit = {}) => fetch(exp.url + '/api/v1' + path, { ...init, headers: { ...headers(), ...(init.headers as object) } });
-const startRun = (command: string, parameters: object = {}, extra: object = {}) => api(`/commands/${command}/runs`, { method: 'POST', body: JSON.stringify({ parameters, ...extra }) });
+const startRun = (command: string, parameters: object = {}, extra: object = {}) =>
+  api(`/commands/${command}/runs`, { method: 'POST', body: JSON.stringify({ parameters, ...extra }) });
 
 async function waitRun(id: string, timeoutMs = 15000): Promise<RunInfo> {
   const end = Date.now() + timeoutMs;
@@ -249,7 +250,14 @@ describe('costs', () => {
     ];
     expect((await api('/ingest', { method: 'POST', body: JSON.stringify(records) })).status).toBe(202);
     const byModel = await readJson(api('/costs?groupBy=model&from=now-1h'));
-    expect(byModel.rows.find((r: { key: string }) => r.key === 'm-cost-1')).toEqual({ key: 'm-cost-1', requests: 2, inputTokens: 300, outputTokens: 30, costUsd: 0.75, unpriced: 0 });
+    expect(byModel.rows.find((r: { key: string }) => r.key === 'm-cost-1')).toEqual({
+      key: 'm-cost-1',
+      requests: 2,
+      inputTokens: 300,
+      outputTokens: 30,
+      costUsd: 0.75,
+      unpriced: 0,
+    });
     expect(byModel.rows.find((r: { key: string }) => r.key === 'm-cost-2')).toMatchObject({ requests: 1, costUsd: 0, unpriced: 1 });
     const byProvider = await readJson(api('/costs?groupBy=provider&from=now-1h'));
     expect(byProvider.rows.find((r: { key: string }) => r.key === 'p-cost')).toMatchObject({ requests: 3, inputTokens: 307 });
@@ -279,7 +287,11 @@ describe('auth', () => {
     ['GET', '/costs'],
   ])('%s %s needs the token', async (method, path) => {
     for (const h of [{}, auth('wrong-token-wrong-token'), { Authorization: exp.token }]) {
-      const res = await fetch(`${exp.url}/api/v1${path}`, { method, headers: { ...h, 'Content-Type': 'application/json' }, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      const res = await fetch(`${exp.url}/api/v1${path}`, {
+        method,
+        headers: { ...h, 'Content-Type': 'application/json' },
+        body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+      });
       expect(res.status).toBe(401);
     }
   });

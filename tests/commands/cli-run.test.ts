@@ -222,7 +222,11 @@ describe('run', () => {
     // Caught here before anything is sent: the wrong type, an unknown name, no `=`.
     expectOneLineError(await cli(['run', 'echo', '-p', 'count=three', ...conn]), 2, /^runboard-exporter: --param count: .*"three"/);
     expectOneLineError(await cli(['run', 'echo', '-p', 'loud=perhaps', ...conn]), 2, /^runboard-exporter: --param loud: .*"perhaps"/);
-    expectOneLineError(await cli(['run', 'echo', '-p', 'colour=red', ...conn]), 2, /^runboard-exporter: --param colour: command "echo" has no such parameter \(it has count, loud, name, level\)$/);
+    expectOneLineError(
+      await cli(['run', 'echo', '-p', 'colour=red', ...conn]),
+      2,
+      /^runboard-exporter: --param colour: command "echo" has no such parameter \(it has count, loud, name, level\)$/,
+    );
     expectOneLineError(await cli(['run', 'echo', '-p', 'count', ...conn]), 2, /^runboard-exporter: --param: "count" must be name=value$/);
     expectOneLineError(await cli(['run', 'nope', ...conn]), 2, /^runboard-exporter: no command "nope" on the exporter \(it has progress-fail, /);
     expect((await api<RunsPage>('/runs?command=echo')).total).toBe(before);
@@ -371,7 +375,9 @@ describe('templates', () => {
     expect(lines(list.stdout)[0]).toMatch(/^id\s+command\s+name\s+parameters\s+updated$/);
     expect(list.stdout).toMatch(new RegExp(`^${id}\\s+echo\\s+loud-three\\s+count=4, loud=true, name=world, level=low\\s+\\d{4}-`, 'm'));
     const json = JSON.parse((await cli(['templates', 'list', '--json', ...conn])).stdout) as { templates: Template[] };
-    expect(json.templates.filter((t) => t.name === 'loud-three')).toEqual([expect.objectContaining({ id, command: 'echo', parameters: { count: 4, loud: true, name: 'world', level: 'low' } })]);
+    expect(json.templates.filter((t) => t.name === 'loud-three')).toEqual([
+      expect.objectContaining({ id, command: 'echo', parameters: { count: 4, loud: true, name: 'world', level: 'low' } }),
+    ]);
 
     expectOneLineError(await cli(['templates', 'save', 'echo', 'too-many', '-p', 'count=50', ...conn]), 2, /^runboard-exporter: parameters\.count: /);
     expectOneLineError(await cli(['run', 'echo', '--template', 'nope', ...conn]), 2, /^runboard-exporter: --template: no template "nope" for command "echo"/);

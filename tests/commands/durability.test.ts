@@ -24,7 +24,14 @@ it('keeps every acknowledged cost record, run and template across kill -9 and re
   let batch = 0;
   const pump = (async () => {
     for (;;) {
-      const records = Array.from({ length: 50 }, (_, i) => ({ kind: 'llm', provider: 'durable', model: `m${(batch * 50 + i) % 7}`, input_tokens: 1, output_tokens: 1, cost_usd: 0.001 }));
+      const records = Array.from({ length: 50 }, (_, i) => ({
+        kind: 'llm',
+        provider: 'durable',
+        model: `m${(batch * 50 + i) % 7}`,
+        input_tokens: 1,
+        output_tokens: 1,
+        cost_usd: 0.001,
+      }));
       batch++;
       inFlight = records.length;
       try {

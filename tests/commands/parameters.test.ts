@@ -1,15 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { commandSchema, ConfigError, parseConfig, type CommandSpec } from '../../exporter/src/config';
-import {
-  checkCommandSpec,
-  coerceParameter,
-  coerceParameters,
-  CommandConfigError,
-  ParameterError,
-  resolveParameters,
-  toCommandInfo,
-} from '../../exporter/src/commands/parameters';
+import { checkCommandSpec, coerceParameter, coerceParameters, CommandConfigError, ParameterError, resolveParameters, toCommandInfo } from '../../exporter/src/commands/parameters';
 import { tmpDir } from '../helpers/exporter-process';
 
 function spec(over: Record<string, unknown> = {}): CommandSpec {
@@ -66,7 +58,7 @@ describe('resolveParameters', () => {
     }
   });
 
-  const rejected: [string, Record<string, unknown>, string, RegExp][] = [
+  const rejected: Array<[string, Record<string, unknown>, string, RegExp]> = [
     ['an unknown parameter', { name: 'abc', extra: 1 }, 'parameters.extra', /unknown parameter/],
     ['a missing required parameter', {}, 'parameters.name', /required/],
     ['a string for an integer', { name: 'abc', count: '5' }, 'parameters.count', /expected an integer, got a string/],
@@ -107,7 +99,7 @@ describe('resolveParameters', () => {
 });
 
 describe('coerceParameter', () => {
-  const table: [string, Record<string, unknown>, string, unknown][] = [
+  const table: Array<[string, Record<string, unknown>, string, unknown]> = [
     ['string', { type: 'string' }, ' 5 ', ' 5 '],
     ['enum', { type: 'enum' }, 'high', 'high'],
     ['integer', { type: 'integer' }, '42', 42],
@@ -193,7 +185,7 @@ describe('checkCommandSpec', () => {
     expect(checkCommandSpec(spec({ executable: '../bin/tool', cwd: 'work' }), { baseDir: dir })).toBe(tool);
   });
 
-  const bad: [string, Record<string, unknown>, RegExp][] = [
+  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a missing absolute executable', { executable: '/nonexistent/tool' }, /executable \/nonexistent\/tool does not exist/],
     ['a directory as executable', { executable: '/tmp' }, /is not a file/],
     ['a missing working directory', { cwd: '/nonexistent-dir' }, /working directory \/nonexistent-dir does not exist/],
@@ -363,7 +355,9 @@ describe('path parameters', () => {
 
   it('checks the root at start and in the schema', () => {
     expect(checkCommandSpec(s)).toBe(process.execPath);
-    expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root: path.join(dir, 'nope') } } }))).message).toMatch(/parameter "p": root .*nope does not exist/);
+    expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root: path.join(dir, 'nope') } } }))).message).toMatch(
+      /parameter "p": root .*nope does not exist/,
+    );
     fs.writeFileSync(path.join(dir, 'file'), '');
     expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root: path.join(dir, 'file') } } }))).message).toMatch(/is not a directory/);
     expect(configError(() => checkCommandSpec(spec({ parameters: { p: { type: 'path', root, default: '../x' } } }))).message).toMatch(/default "\.\.\/x" must be a path inside/);

@@ -98,7 +98,7 @@ describe('testDatasource', () => {
 describe('queries', () => {
   test('history: one request through the proxy with the series list, a time series frame back', async () => {
     const ids = ['actions_per_minute{action="deploy"}', 'system_memory_used_bytes'];
-    backend.on('GET', /^\/api\/v1\/history$/, (req) => history(ids, [1000, 2000], (id, i) => i));
+    backend.on('GET', /^\/api\/v1\/history$/, () => history(ids, [1000, 2000], (id, i) => i));
     const [res] = await collect(makeDs(), request([{ refId: 'A', queryType: 'history', series: ids, alias: '{{action}}' }], 0, 5000));
     const call = backend.calls.find((c) => pathOf(c.url) === '/api/v1/history')!;
     expect(call.params).toEqual({ series: ids.join(','), from: 0, to: 5000, maxPoints: 800 });
@@ -152,16 +152,32 @@ describe('queries', () => {
   });
 
   test('one failing query reports the exporter’s message; the others still answer', async () => {
-    backend.on('GET', /^\/api\/v1\/costs$/, () => new Fail({ status: 400, data: { error: { code: 'invalid_request', message: 'groupBy: must be one of model, provider, command, hour, day', field: 'groupBy' } } }));
+    backend.on(
+      'GET',
+      /^\/api\/v1\/costs$/,
+      () => new Fail({ status: 400, data: { error: { code: 'invalid_request', message: 'groupBy: must be one of model, provider, command, hour, day', field: 'groupBy' } } }),
+    );
     backend.on('GET', /^\/api\/v1\/runs$/, () => ({ runs: [run()], total: 1, limit: 50, offset: 0 }));
-    const responses = await collect(makeDs(), request([{ refId: 'C', queryType: 'costs', groupBy: 'week' }, { refId: 'R', queryType: 'runs' }]));
+    const responses = await collect(
+      makeDs(),
+      request([
+        { refId: 'C', queryType: 'costs', groupBy: 'week' },
+        { refId: 'R', queryType: 'runs' },
+      ]),
+    );
     const byKey = Object.fromEntries(responses.map((r) => [r.key, r]));
     expect(byKey.C).toMatchObject({ state: 'Error', error: { refId: 'C', message: 'groupBy: must be one of model, provider, command, hour, day' } });
     expect(byKey.R.state).toBe('Done');
   });
 
   test('hidden queries and live queries without series do not call the exporter', async () => {
-    const responses = await collect(makeDs(), request([{ refId: 'A', queryType: 'costs', hide: true }, { refId: 'B', queryType: 'live', series: [] }]));
+    const responses = await collect(
+      makeDs(),
+      request([
+        { refId: 'A', queryType: 'costs', hide: true },
+        { refId: 'B', queryType: 'live', series: [] },
+      ]),
+    );
     expect(responses).toEqual([{ data: [], key: 'B', state: 'Done' }]);
     expect(backend.calls).toEqual([]);
   });
@@ -171,7 +187,10 @@ describe('template variables', () => {
   test('every field is interpolated; multi-value series expand, filters become lists', () => {
     setVariables({ action: ['deploy', 'build'], cmd: ['a', 'b'], outcome: 'failure', by: 'day', name: 'Deploys' });
     const ds = makeDs();
-    const q = ds.applyTemplateVariables({ refId: 'A', series: ['actions_per_minute{action="$action"}', 'system_load1'], alias: '$name {{action}}', command: '$cmd', outcome: '$outcome', groupBy: '$by' }, {});
+    const q = ds.applyTemplateVariables(
+      { refId: 'A', series: ['actions_per_minute{action="$action"}', 'system_load1'], alias: '$name {{action}}', command: '$cmd', outcome: '$outcome', groupBy: '$by' },
+      {},
+    );
     expect(q).toEqual({
       refId: 'A',
       series: ['actions_per_minute{action="deploy"}', 'actions_per_minute{action="build"}', 'system_load1'],
@@ -193,7 +212,11 @@ describe('variable queries (metricFindQuery)', () => {
   test('series, optionally of one metric', async () => {
     const ds = makeDs();
     expect(await ds.metricFindQuery({ refId: 'v', kind: 'series' })).toHaveLength(SERIES_RESPONSE.series.length);
-    expect(values(await ds.metricFindQuery({ refId: 'v', kind: 'series', metric: 'actions_per_minute' }))).toEqual(['actions_per_minute', 'actions_per_minute{action="build"}', 'actions_per_minute{action="deploy"}']);
+    expect(values(await ds.metricFindQuery({ refId: 'v', kind: 'series', metric: 'actions_per_minute' }))).toEqual([
+      'actions_per_minute',
+      'actions_per_minute{action="build"}',
+      'actions_per_minute{action="deploy"}',
+    ]);
     setVariables({ metric: 'system_load1' });
     expect(values(await ds.metricFindQuery({ refId: 'v', kind: 'series', metric: '$metric' }))).toEqual(['system_load1']);
     expect(values(await ds.metricFindQuery('series(system_memory_used_bytes)'))).toEqual(['system_memory_used_bytes']);
@@ -233,7 +256,11 @@ describe('annotations', () => {
     const ds = makeDs();
     const support = ds.annotations!;
     expect(support.getDefaultQuery!()).toMatchObject({ queryType: 'runs' });
-    expect(support.prepareQuery!({ name: 'Runs', enable: true, iconColor: 'red', target: { refId: 'X', queryType: 'live', command: 'backup' } } as never)).toEqual({ refId: 'X', queryType: 'runs', command: 'backup' });
+    expect(support.prepareQuery!({ name: 'Runs', enable: true, iconColor: 'red', target: { refId: 'X', queryType: 'live', command: 'backup' } } as never)).toEqual({
+      refId: 'X',
+      queryType: 'runs',
+      command: 'backup',
+    });
     backend.on('GET', /^\/api\/v1\/runs$/, () => ({ runs: [run()], total: 1, limit: 50, offset: 0 }));
     const [res] = await collect(ds, request([{ refId: 'Anno', queryType: 'runs' }]));
     const events = await lastValueFrom(support.processEvents!({} as never, res.data));
@@ -243,7 +270,9 @@ describe('annotations', () => {
 
 describe('API for the panel plugin', () => {
   test('start, get, cancel, list runs; errors carry the exporter’s message and field', async () => {
-    backend.on('POST', /^\/api\/v1\/commands\/([^/]+)\/runs$/, (req, m) => (m[1] === 'sample-task' ? run({ status: 'queued' }) : new Fail({ status: 404, data: { error: { code: 'not_found', message: `no command "${decodeURIComponent(m[1])}"` } } })));
+    backend.on('POST', /^\/api\/v1\/commands\/([^/]+)\/runs$/, (req, m) =>
+      m[1] === 'sample-task' ? run({ status: 'queued' }) : new Fail({ status: 404, data: { error: { code: 'not_found', message: `no command "${decodeURIComponent(m[1])}"` } } }),
+    );
     backend.on('GET', /^\/api\/v1\/runs\/r1$/, () => run());
     backend.on('POST', /^\/api\/v1\/runs\/r1\/cancel$/, () => run({ outcome: 'cancelled' }));
     backend.on('GET', /^\/api\/v1\/runs$/, () => ({ runs: [], total: 0, limit: 10, offset: 0 }));
@@ -259,7 +288,11 @@ describe('API for the panel plugin', () => {
     await expect(ds.listRuns({ command: 'x', limit: 10 })).resolves.toMatchObject({ total: 0 });
     expect(backend.calls[backend.calls.length - 1].params).toEqual({ command: 'x', limit: 10 });
 
-    backend.on('POST', /^\/api\/v1\/commands\/sample-task\/runs$/, () => new Fail({ status: 400, data: { error: { code: 'invalid_request', message: 'steps: must be at most 50', field: 'parameters.steps' } } }));
+    backend.on(
+      'POST',
+      /^\/api\/v1\/commands\/sample-task\/runs$/,
+      () => new Fail({ status: 400, data: { error: { code: 'invalid_request', message: 'steps: must be at most 50', field: 'parameters.steps' } } }),
+    );
     const err = await ds.startRun('sample-task', { steps: 99 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunboardError);
     expect(err).toMatchObject({ message: 'steps: must be at most 50 (field: parameters.steps)', field: 'parameters.steps', code: 'invalid_request', status: 400 });
@@ -267,7 +300,9 @@ describe('API for the panel plugin', () => {
 
   test('a Viewer refused by Grafana’s proxy (route reqRole) is told the Editor role is needed', async () => {
     backend.on('POST', /^\/api\/v1\/runs\/r1\/cancel$/, () => new Fail({ status: 403, data: { message: 'plugin proxy route access denied' } }));
-    await expect(makeDs().cancelRun('r1')).rejects.toThrow('Grafana refused the request (plugin proxy route access denied): starting or cancelling runs and changing templates needs the Editor role');
+    await expect(makeDs().cancelRun('r1')).rejects.toThrow(
+      'Grafana refused the request (plugin proxy route access denied): starting or cancelling runs and changing templates needs the Editor role',
+    );
   });
 
   test('templates: list by command, create with POST, replace with PUT (no id in the body), delete', async () => {

@@ -3,16 +3,46 @@ import type { CommandInfo, CostsResponse, HistoryResponse, RunInfo, SeriesInfo, 
 
 export const SERIES: SeriesInfo[] = [
   { id: 'actions_per_minute', name: 'actions_per_minute', labels: {}, unit: 'opm', description: 'Finished actions per minute over the rolling window.' },
-  { id: 'actions_per_minute{action="deploy"}', name: 'actions_per_minute', labels: { action: 'deploy' }, unit: 'opm', description: 'Finished actions per minute over the rolling window.' },
-  { id: 'actions_per_minute{action="build"}', name: 'actions_per_minute', labels: { action: 'build' }, unit: 'opm', description: 'Finished actions per minute over the rolling window.' },
+  {
+    id: 'actions_per_minute{action="deploy"}',
+    name: 'actions_per_minute',
+    labels: { action: 'deploy' },
+    unit: 'opm',
+    description: 'Finished actions per minute over the rolling window.',
+  },
+  {
+    id: 'actions_per_minute{action="build"}',
+    name: 'actions_per_minute',
+    labels: { action: 'build' },
+    unit: 'opm',
+    description: 'Finished actions per minute over the rolling window.',
+  },
   { id: 'action_success_ratio{action="deploy"}', name: 'action_success_ratio', labels: { action: 'deploy' }, unit: 'percentunit', description: 'Share of actions that succeeded.' },
   { id: 'events_queued_per_minute{type="webhook"}', name: 'events_queued_per_minute', labels: { type: 'webhook' }, unit: 'opm', description: 'Events queued per minute.' },
   { id: 'events_queued_per_minute{type="email"}', name: 'events_queued_per_minute', labels: { type: 'email' }, unit: 'opm', description: 'Events queued per minute.' },
-  { id: 'llm_cost_usd_per_hour{model="gpt-4o",provider="openai"}', name: 'llm_cost_usd_per_hour', labels: { model: 'gpt-4o', provider: 'openai' }, unit: 'currencyUSD', description: 'LLM cost per hour.' },
-  { id: 'llm_cost_usd_per_hour{model="claude-sonnet-4",provider="anthropic"}', name: 'llm_cost_usd_per_hour', labels: { model: 'claude-sonnet-4', provider: 'anthropic' }, unit: 'currencyUSD', description: 'LLM cost per hour.' },
+  {
+    id: 'llm_cost_usd_per_hour{model="gpt-4o",provider="openai"}',
+    name: 'llm_cost_usd_per_hour',
+    labels: { model: 'gpt-4o', provider: 'openai' },
+    unit: 'currencyUSD',
+    description: 'LLM cost per hour.',
+  },
+  {
+    id: 'llm_cost_usd_per_hour{model="claude-sonnet-4",provider="anthropic"}',
+    name: 'llm_cost_usd_per_hour',
+    labels: { model: 'claude-sonnet-4', provider: 'anthropic' },
+    unit: 'currencyUSD',
+    description: 'LLM cost per hour.',
+  },
   { id: 'system_memory_used_bytes', name: 'system_memory_used_bytes', labels: {}, unit: 'bytes', description: 'Memory in use.' },
   { id: 'system_load1', name: 'system_load1', labels: {}, unit: 'none', description: 'Load average over one minute.' },
-  { id: 'system_network_receive_bytes_per_second{interface="eth0"}', name: 'system_network_receive_bytes_per_second', labels: { interface: 'eth0' }, unit: 'Bps', description: 'Bytes received per second.' },
+  {
+    id: 'system_network_receive_bytes_per_second{interface="eth0"}',
+    name: 'system_network_receive_bytes_per_second',
+    labels: { interface: 'eth0' },
+    unit: 'Bps',
+    description: 'Bytes received per second.',
+  },
 ];
 
 export const SERIES_RESPONSE: SeriesResponse = { series: SERIES, intervalMs: 1000, windowSeconds: 60 };

@@ -7,11 +7,9 @@
  * the datasource proxy that adds it; everything else is the code the browser runs.
  */
 import './node-dom';
-import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { map, type Observable, type Subscription } from 'rxjs';
-import type { DataFrame, DataQueryResponse } from '@grafana/data';
+import type { DataFrame } from '@grafana/data';
 import type { HistoryResponse, RunInfo, RunOutputEvent, SeriesResponse } from '@runboard/protocol';
 import { liveQuery, runOutputStream, SampleStreamHub, sseStream, type HubEvent, type SseEvent } from '../../datasource-plugin/src/stream';
 import { RunboardError } from '../../datasource-plugin/src/errors';
@@ -46,12 +44,6 @@ function record<T>(obs: Observable<T>) {
       }
     },
   };
-}
-
-function configFile(obj: object): string {
-  const file = path.join(tmpDir(), 'runboard.json');
-  fs.writeFileSync(file, JSON.stringify(obj));
-  return file;
 }
 
 /** A TCP relay in front of the exporter that the test can cut, to drop connections without a restart. */
@@ -251,7 +243,8 @@ describe('liveQuery against the exporter', () => {
       {
         hub,
         series: () => get<SeriesResponse>('/api/v1/series'),
-        history: (s, from, to, maxPoints) => get<HistoryResponse>(`/api/v1/history?series=${encodeURIComponent(s.join(','))}&from=${from}&to=${Math.round(to)}&maxPoints=${maxPoints}`),
+        history: (s, from, to, maxPoints) =>
+          get<HistoryResponse>(`/api/v1/history?series=${encodeURIComponent(s.join(','))}&from=${from}&to=${Math.round(to)}&maxPoints=${maxPoints}`),
       },
     );
     // The frame is one StreamingDataFrame updated in place: note its size and notices per emission.

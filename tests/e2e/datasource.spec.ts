@@ -220,7 +220,11 @@ test('a Viewer cannot start a run: the proxy refuses the POST route with 403', a
   });
   expect(viaPlugin).toMatchObject({ ok: false, status: 403 });
   const raw = await page.evaluate(async () => {
-    const res = await fetch('/api/datasources/proxy/uid/runboard/api/v1/commands/sample-task/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"parameters":{}}' });
+    const res = await fetch('/api/datasources/proxy/uid/runboard/api/v1/commands/sample-task/runs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"parameters":{}}',
+    });
     return { status: res.status, body: await res.json() };
   });
   expect(raw).toEqual({ status: 403, body: { message: 'plugin proxy route access denied' } });

@@ -68,7 +68,13 @@ test.describe('datasource proxy follows Grafana route rules', () => {
     host = await startHost({
       plugins: { 'fixture-live-datasource': FIXTURE },
       datasources: [
-        { uid: 'rec', type: 'fixture-live-datasource', url: `${upstream.url}/base`, jsonData: { extUrl: `${upstream.url}/ext-host`, team: 'ops' }, secureJsonData: { apiToken: token } },
+        {
+          uid: 'rec',
+          type: 'fixture-live-datasource',
+          url: `${upstream.url}/base`,
+          jsonData: { extUrl: `${upstream.url}/ext-host`, team: 'ops' },
+          secureJsonData: { apiToken: token },
+        },
       ],
       role: 'Editor',
     });
@@ -82,7 +88,9 @@ test.describe('datasource proxy follows Grafana route rules', () => {
   const last = () => upstream.seen[upstream.seen.length - 1];
 
   test('a matched route gets the rendered header; cookies, origin and referer do not pass', async () => {
-    const res = await fetch(proxy('api/v1/series?x=1&y=a%20b'), { headers: { Cookie: 'grafana_session=abc; other=1', Origin: 'http://evil', Referer: 'http://host/d/1', 'X-Grafana-User': 'admin' } });
+    const res = await fetch(proxy('api/v1/series?x=1&y=a%20b'), {
+      headers: { Cookie: 'grafana_session=abc; other=1', Origin: 'http://evil', Referer: 'http://host/d/1', 'X-Grafana-User': 'admin' },
+    });
     expect(res.status).toBe(200);
     const got = last();
     // Datasource URL path + full proxy path, query as sent.
@@ -231,7 +239,14 @@ test.describe('page loads an AMD plugin with Grafana shared modules', () => {
         host.pageUrl({
           theme,
           queries: [{ refId: 'A', series: ['system_memory_used_bytes'] }],
-          panel: { type: 'fixture-panel', title: 'Fixture', options: { label: `label ${theme}` }, fieldConfig: { defaults: { unit: 'bytes', decimals: 1 }, overrides: [] }, width: 600, height: 200 },
+          panel: {
+            type: 'fixture-panel',
+            title: 'Fixture',
+            options: { label: `label ${theme}` },
+            fieldConfig: { defaults: { unit: 'bytes', decimals: 1 }, overrides: [] },
+            width: 600,
+            height: 200,
+          },
         }),
       );
       await expectHostBooted(page);

@@ -21,17 +21,7 @@ import path from 'node:path';
 import type { SeriesResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { expectHostBooted, exporterJson, freshToken, startDemoExporter } from './helpers/e2e';
-import {
-  cardsPanel,
-  checkTags,
-  consolePanel,
-  exporterPost,
-  panelScreenshot,
-  tagElements,
-  tooltipOf,
-  type ExporterRun,
-  type ExporterTemplate,
-} from './helpers/panel';
+import { cardsPanel, checkTags, consolePanel, exporterPost, panelScreenshot, tagElements, tooltipOf, type ExporterRun, type ExporterTemplate } from './helpers/panel';
 import { DEFAULT_PLUGINS, REPO_ROOT, startHost, type RunningHost } from './host/server';
 import type { HostPanelConfig, HostQuery, ThemeMode } from './host/src/types';
 
@@ -70,7 +60,13 @@ const CARDS: CardSpec[] = [
   { field: 'llm_latency_p95_seconds', title: 'LLM p95 latency', higherIs: 'bad', steps: [3, 6], text: /^\d+(\.\d+)?\s?(ms|s)$/ },
   { field: 'system_cpu_usage_ratio', title: 'CPU', higherIs: 'bad', steps: [0.75, 0.9], text: /^\d+(\.\d+)?%$/ },
   // The exporter runs on this machine: its memory series is this machine's.
-  { field: 'system_memory_used_bytes', title: 'Memory used', higherIs: 'bad', steps: [Math.round(os.totalmem() * 0.8), Math.round(os.totalmem() * 0.92)], text: /^\d+(\.\d+)?\s?(MiB|GiB)$/ },
+  {
+    field: 'system_memory_used_bytes',
+    title: 'Memory used',
+    higherIs: 'bad',
+    steps: [Math.round(os.totalmem() * 0.8), Math.round(os.totalmem() * 0.92)],
+    text: /^\d+(\.\d+)?\s?(MiB|GiB)$/,
+  },
 ];
 const LIVE: HostQuery = { refId: 'A', queryType: 'live', series: CARDS.map((c) => c.field) };
 const LEVEL_ICON: Record<string, string> = { Normal: 'check-circle', Warning: 'exclamation-triangle', Critical: 'exclamation-circle' };
@@ -105,10 +101,13 @@ test.beforeAll(async () => {
   // appears with its first value: CPU usage needs two samples of /proc/stat, so it is listed only
   // from the second tick. Wait until the exporter lists every series the cards show.
   await expect
-    .poll(async () => {
-      const listed = new Set((await exporterJson<SeriesResponse>(exporter, '/api/v1/series')).series.map((s) => s.id));
-      return CARDS.filter((c) => !listed.has(c.field)).map((c) => c.field);
-    }, { timeout: 30_000 })
+    .poll(
+      async () => {
+        const listed = new Set((await exporterJson<SeriesResponse>(exporter, '/api/v1/series')).series.map((s) => s.id));
+        return CARDS.filter((c) => !listed.has(c.field)).map((c) => c.field);
+      },
+      { timeout: 30_000 },
+    )
     .toEqual([]);
   host = await startHost({
     plugins: { [DS_PLUGIN]: DEFAULT_PLUGINS[DS_PLUGIN], [PANEL_PLUGIN]: DEFAULT_PLUGINS[PANEL_PLUGIN] },
@@ -144,7 +143,18 @@ function cardsFieldConfig(): NonNullable<HostPanelConfig['fieldConfig']> {
     overrides: CARDS.map((c) => {
       const [warn, crit] = c.steps;
       // Good-when-high series: red at the bottom, green at the top.
-      const steps = c.higherIs === 'good' ? [{ value: null, color: 'red' }, { value: crit, color: 'orange' }, { value: warn, color: 'green' }] : [{ value: null, color: 'green' }, { value: warn, color: 'orange' }, { value: crit, color: 'red' }];
+      const steps =
+        c.higherIs === 'good'
+          ? [
+              { value: null, color: 'red' },
+              { value: crit, color: 'orange' },
+              { value: warn, color: 'green' },
+            ]
+          : [
+              { value: null, color: 'green' },
+              { value: warn, color: 'orange' },
+              { value: crit, color: 'red' },
+            ];
       return override(c.field, [
         { id: 'displayName', value: c.title },
         { id: 'thresholds', value: { mode: 'absolute', steps } },
@@ -233,7 +243,9 @@ test('cards: live values from the exporter change in place, with units and thres
     if ([warn, crit].every((t) => Math.abs(v - t) > Math.abs(t) * 0.01 + 0.005)) expect(states[i].label, `${field} = ${states[i].value}`).toBe(expected);
   }
   // Three columns as configured, and nine large cards fit the panel without a scrollbar.
-  const grid = await page.getByTestId('runboard-cards').evaluate((el) => ({ scroll: el.scrollHeight - el.clientHeight, columns: getComputedStyle(el.lastElementChild!).gridTemplateColumns.split(' ').length }));
+  const grid = await page
+    .getByTestId('runboard-cards')
+    .evaluate((el) => ({ scroll: el.scrollHeight - el.clientHeight, columns: getComputedStyle(el.lastElementChild!).gridTemplateColumns.split(' ').length }));
   expect(grid).toEqual({ scroll: 0, columns: 3 });
   // Sparklines are drawn (canvas) once a few points are in.
   await expect(page.getByTestId('runboard-card-sparkline').locator('canvas')).toHaveCount(CARDS.length);
@@ -251,7 +263,12 @@ test('cards: live values from the exporter change in place, with units and thres
     ['__e2eCard', '[data-testid="runboard-card"]'],
     ['__e2eValue', '[data-testid="runboard-card-value"]'],
   ] as const) {
-    expect(await checkTags(page, sel, key), `${sel} re-mounted between ${first.join(' | ')} and ${second.join(' | ')}`).toEqual({ count: CARDS.length, untagged: 0, reordered: 0, removed: [] });
+    expect(await checkTags(page, sel, key), `${sel} re-mounted between ${first.join(' | ')} and ${second.join(' | ')}`).toEqual({
+      count: CARDS.length,
+      untagged: 0,
+      reordered: 0,
+      removed: [],
+    });
   }
   expect(errors).toEqual([]);
 });
@@ -269,7 +286,12 @@ const param = (page: Page, name: string) => page.getByTestId(`runboard-parameter
 const runView = (page: Page) => page.getByTestId('runboard-run-view');
 const runStatus = (page: Page) => runView(page).getByTestId('runboard-run-status');
 const outputLines = (page: Page) => runView(page).getByTestId('runboard-run-output').locator('[data-stream]');
-const fact = (page: Page, name: string) => runView(page).getByTestId('runboard-run-facts').locator('div').filter({ has: page.locator('dt', { hasText: name }) }).locator('dd');
+const fact = (page: Page, name: string) =>
+  runView(page)
+    .getByTestId('runboard-run-facts')
+    .locator('div')
+    .filter({ has: page.locator('dt', { hasText: name }) })
+    .locator('dd');
 const runButton = (page: Page) => page.getByRole('button', { name: 'Run', exact: true });
 const historyRows = (page: Page) => page.getByTestId('runboard-history-row');
 const runs = async () => (await exporterJson<{ runs: ExporterRun[] }>(exporter, '/api/v1/runs?limit=100')).runs;
@@ -299,7 +321,10 @@ function liveReading(page: Page): Promise<LiveReading> {
 }
 
 async function chooseCommand(page: Page, title: string): Promise<void> {
-  await page.getByRole('list', { name: 'Commands' }).getByRole('button', { name: new RegExp(`^${title}`) }).click();
+  await page
+    .getByRole('list', { name: 'Commands' })
+    .getByRole('button', { name: new RegExp(`^${title}`) })
+    .click();
   await expect(page.getByRole('heading', { name: title, exact: true })).toBeVisible();
 }
 
@@ -325,19 +350,27 @@ test('console: a run from the form streams progress and output live, lands in hi
   // still going (each reading is one moment of the DOM).
   let first: LiveReading | undefined;
   await expect
-    .poll(async () => {
-      const r = await liveReading(page);
-      if (r.status === 'Running' && r.percent !== null && r.percent > 0 && r.percent < 100 && r.lines >= 2) first ??= r;
-      return first;
-    }, { timeout: 10_000, intervals: [50] })
+    .poll(
+      async () => {
+        const r = await liveReading(page);
+        if (r.status === 'Running' && r.percent !== null && r.percent > 0 && r.percent < 100 && r.lines >= 2) first ??= r;
+        return first;
+      },
+      { timeout: 10_000, intervals: [50] },
+    )
     .toBeTruthy();
   expect(first!.progress).toMatch(/^step [1-5] of 6\d+%$/);
   expect(first!.elapsed).toMatch(/^0:0\d$/);
   expect(first!.cancel).toBe(true);
-  await expect.poll(async () => {
-    const r = await liveReading(page);
-    return r.status === 'Running' && r.lines > first!.lines && r.percent! > first!.percent!;
-  }, { timeout: 10_000, intervals: [50] }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const r = await liveReading(page);
+        return r.status === 'Running' && r.lines > first!.lines && r.percent! > first!.percent!;
+      },
+      { timeout: 10_000, intervals: [50] },
+    )
+    .toBe(true);
   // The end: more lines, the bar full, and the outcome with exit code, duration, tokens and cost.
   await expect(runStatus(page)).toHaveText('Succeeded', { timeout: 15_000 });
   expect(Date.now() - startedAt).toBeGreaterThan(1_500);
@@ -352,7 +385,13 @@ test('console: a run from the form streams progress and output live, lands in hi
   await expect(fact(page, 'Duration')).toHaveText(/^\d\.\d\d s$/);
   await expect(fact(page, 'Cost')).toHaveText(/^\$0\.\d{2,4}$/);
   const [ok] = await runs();
-  expect(ok).toMatchObject({ command: 'sample-task', outcome: 'success', exitCode: 0, startedBy: 'grafana:editor', parameters: { topic: 'e2e smoke', steps: 6, delay_ms: 300, model: 'gpt-4o-mini', fail: false } });
+  expect(ok).toMatchObject({
+    command: 'sample-task',
+    outcome: 'success',
+    exitCode: 0,
+    startedBy: 'grafana:editor',
+    parameters: { topic: 'e2e smoke', steps: 6, delay_ms: 300, model: 'gpt-4o-mini', fail: false },
+  });
   await expect(runView(page).getByRole('heading')).toContainText(ok.id);
   // Tokens and cost as the exporter booked them from the ::llm lines.
   expect(ok.inputTokens).toBeGreaterThan(6 * 400 - 1);
@@ -516,8 +555,16 @@ test('console as a Viewer: commands and history shown, Run/Cancel/Save disabled 
 
     // The proxy enforces it regardless of the panel: the datasource's own calls get 403.
     const refused = await page.evaluate(async (runId) => {
-      const ds = window.__host.datasource as unknown as { startRun(id: string, p: object): Promise<unknown>; cancelRun(id: string): Promise<unknown>; saveTemplate(t: object): Promise<unknown> };
-      const status = async (p: Promise<unknown>) => p.then(() => 200, (e: { status?: number }) => e.status);
+      const ds = window.__host.datasource as unknown as {
+        startRun(id: string, p: object): Promise<unknown>;
+        cancelRun(id: string): Promise<unknown>;
+        saveTemplate(t: object): Promise<unknown>;
+      };
+      const status = async (p: Promise<unknown>) =>
+        p.then(
+          () => 200,
+          (e: { status?: number }) => e.status,
+        );
       return {
         start: await status(ds.startRun('sample-task', { steps: 1, delay_ms: 0 })),
         cancel: await status(ds.cancelRun(runId)),
@@ -526,7 +573,9 @@ test('console as a Viewer: commands and history shown, Run/Cancel/Save disabled 
     }, long.id);
     expect(refused).toEqual({ start: 403, cancel: 403, save: 403 });
     const denied = host.proxyLog.slice(proxied).filter((e) => e.denied);
-    expect(denied.map((e) => `${e.method} ${e.proxyPath}`).sort()).toEqual([`POST api/v1/commands/sample-task/runs`, `POST api/v1/runs/${long.id}/cancel`, 'POST api/v1/templates'].sort());
+    expect(denied.map((e) => `${e.method} ${e.proxyPath}`).sort()).toEqual(
+      [`POST api/v1/commands/sample-task/runs`, `POST api/v1/runs/${long.id}/cancel`, 'POST api/v1/templates'].sort(),
+    );
     expect(denied.every((e) => e.role === 'Viewer')).toBe(true);
     expect((await exporterJson<ExporterRun>(exporter, `/api/v1/runs/${long.id}`)).status).toBe('running');
     await panelScreenshot(page, testInfo, 'console-viewer.png');
@@ -601,7 +650,12 @@ test('screenshots: both views in the light and dark theme', async ({ page }, tes
     await openCards(page, { theme, from: 'now-1m', cards: { lookbackSeconds } });
     await expect(page.getByTestId('runboard-card-sparkline').locator('canvas')).toHaveCount(CARDS.length);
     await expect(page.getByTestId('runboard-card-state')).toHaveCount(CARDS.length);
-    await expect(page.getByTestId('runboard-card-delta').locator('span').filter({ hasText: `vs ${lookbackSeconds} s ago` })).toHaveCount(CARDS.length);
+    await expect(
+      page
+        .getByTestId('runboard-card-delta')
+        .locator('span')
+        .filter({ hasText: `vs ${lookbackSeconds} s ago` }),
+    ).toHaveCount(CARDS.length);
     await cardsScreenshot(page, testInfo, `cards-${theme}.png`);
   }
   expect(errors).toEqual([]);

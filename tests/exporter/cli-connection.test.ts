@@ -21,7 +21,17 @@ beforeAll(() => {
   fs.writeFileSync(path.join(xdg, 'runboard', 'api-token'), TOKEN + '\n', { mode: 0o600 });
 });
 
-const LOOPBACK = ['http://127.0.0.1:9477', 'http://127.9.8.7:1', 'http://localhost:9477', 'http://LOCALHOST:1', 'http://[::1]:9477', 'http://[0:0:0:0:0:0:0:1]:1', 'http://[::ffff:127.0.0.1]:1', 'http://127.1:1', 'https://127.0.0.1'];
+const LOOPBACK = [
+  'http://127.0.0.1:9477',
+  'http://127.9.8.7:1',
+  'http://localhost:9477',
+  'http://LOCALHOST:1',
+  'http://[::1]:9477',
+  'http://[0:0:0:0:0:0:0:1]:1',
+  'http://[::ffff:127.0.0.1]:1',
+  'http://127.1:1',
+  'https://127.0.0.1',
+];
 const REMOTE = [
   'http://127.evil.example:9477',
   'http://127.0.0.1.evil.example:9477',

@@ -10,8 +10,6 @@ import path from 'node:path';
 import { CLI, startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
 import { freePort } from '../helpers/prometheus';
 
-const ROOT = path.resolve(__dirname, '../..');
-
 interface Result {
   code: number | null;
   stdout: string;
@@ -152,16 +150,34 @@ describe('query', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(lines[1]).toMatch(/^series\s+value$/);
-    expect(lines.slice(2).map((l) => l.split(/\s+/)[0]).sort()).toEqual(['action_success_ratio', 'actions_per_minute']);
+    expect(
+      lines
+        .slice(2)
+        .map((l) => l.split(/\s+/)[0])
+        .sort(),
+    ).toEqual(['action_success_ratio', 'actions_per_minute']);
     expect(lines.find((l) => l.startsWith('actions_per_minute'))).toMatch(/\/min$/);
     expect(lines.find((l) => l.startsWith('action_success_ratio'))).toMatch(/%$/);
   });
 
   it('query history --json returns the columns; the table has a time column then one per series', async () => {
     const labelled = 'actions_per_minute{action="deploy"}';
-    const r = await run(['query', 'history', '--series', `actions_per_minute,${labelled}`, '--series', 'llm_tokens_per_hour', '--from', 'now-1m', '--max-points', '20', '--json', ...conn]);
+    const r = await run([
+      'query',
+      'history',
+      '--series',
+      `actions_per_minute,${labelled}`,
+      '--series',
+      'llm_tokens_per_hour',
+      '--from',
+      'now-1m',
+      '--max-points',
+      '20',
+      '--json',
+      ...conn,
+    ]);
     expect(r.code).toBe(0);
-    const body = JSON.parse(r.stdout) as { t: number[]; values: Record<string, (number | null)[]> };
+    const body = JSON.parse(r.stdout) as { t: number[]; values: Record<string, Array<number | null>> };
     expect(Object.keys(body.values).sort()).toEqual(['actions_per_minute', labelled, 'llm_tokens_per_hour'].sort());
     expect(body.t.length).toBeGreaterThan(0);
     expect(body.t.length).toBeLessThanOrEqual(20);

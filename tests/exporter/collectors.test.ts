@@ -85,7 +85,10 @@ describe('LlmCollector', () => {
     const c = new LlmCollector(metrics, store, 60_000, prices);
     expect(c.record({ provider: 'openai', model: 'gpt-4o', input_tokens: 1000, output_tokens: 500 }, T0)).toMatchObject({ cost_usd: 0.0075, priced: 'table' });
     expect(c.record({ provider: 'openai', model: 'gpt-4o', input_tokens: 1, output_tokens: 1, cost_usd: 0.5 }, T0)).toMatchObject({ cost_usd: 0.5, priced: 'client' });
-    expect(c.record({ provider: 'local', model: 'llama', input_tokens: 100, output_tokens: 50, success: false, duration_seconds: 3 }, T0)).toMatchObject({ cost_usd: undefined, priced: 'unpriced' });
+    expect(c.record({ provider: 'local', model: 'llama', input_tokens: 100, output_tokens: 50, success: false, duration_seconds: 3 }, T0)).toMatchObject({
+      cost_usd: undefined,
+      priced: 'unpriced',
+    });
     const text = await metrics.registry.metrics();
     expect(text).toContain('runboard_llm_cost_usd_total{provider="openai",model="gpt-4o"} 0.5075');
     expect(text).not.toContain('runboard_llm_cost_usd_total{provider="local"');
@@ -112,7 +115,12 @@ describe('CollectorSet', () => {
     const { metrics } = setup();
     const ran: string[] = [];
     const ok: Collector = { name: 'ok', collect: () => void ran.push('ok') };
-    const bad: Collector = { name: 'bad', collect: () => { throw new Error('boom'); } };
+    const bad: Collector = {
+      name: 'bad',
+      collect: () => {
+        throw new Error('boom');
+      },
+    };
     const errors: string[] = [];
     const set = new CollectorSet([bad, ok], metrics, (name) => errors.push(name));
     await set.collectAll(T0);

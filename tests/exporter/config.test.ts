@@ -81,7 +81,9 @@ describe('config', () => {
     expect(configError(() => loadConfig({ file: yaml, env: {} })).message).toMatch(/not valid YAML/);
     fs.writeFileSync(yaml, '- a\n- b\n');
     expect(configError(() => loadConfig({ file: yaml, env: {} })).message).toMatch(/mapping/);
-    expect(configError(() => loadConfig({ file: path.join(dir, 'missing.yaml'), env: {} })).message).toBe(`cannot read the config file ${path.join(dir, 'missing.yaml')} (--config, RUNBOARD_CONFIG): no such file or directory`);
+    expect(configError(() => loadConfig({ file: path.join(dir, 'missing.yaml'), env: {} })).message).toBe(
+      `cannot read the config file ${path.join(dir, 'missing.yaml')} (--config, RUNBOARD_CONFIG): no such file or directory`,
+    );
   });
 
   it.each([

@@ -126,10 +126,13 @@ describe('ingest', () => {
 
   it('accepts nothing from a batch with one invalid record and names it', async () => {
     const before = await (await get('/metrics', null)).text();
-    const res = await post('/api/v1/ingest', JSON.stringify([
-      { kind: 'action', name: 'atomic-check', duration_seconds: 1, success: true },
-      { kind: 'action', name: 'atomic-check', duration_seconds: -1, success: true },
-    ]));
+    const res = await post(
+      '/api/v1/ingest',
+      JSON.stringify([
+        { kind: 'action', name: 'atomic-check', duration_seconds: 1, success: true },
+        { kind: 'action', name: 'atomic-check', duration_seconds: -1, success: true },
+      ]),
+    );
     expect(res.status).toBe(400);
     const body = await readJson(res);
     expect(body.error).toMatchObject({ code: 'invalid_record', field: 'records[1].duration_seconds' });

@@ -23,8 +23,10 @@ function rawSocket(): { socket: net.Socket; received: () => string; closed: Prom
   socket.setEncoding('latin1');
   socket.on('data', (d: string) => {
     text += d;
-    for (const w of waiters.splice(0)) if (w.re.test(text)) w.resolve();
-    else waiters.push(w);
+    for (const w of waiters.splice(0)) {
+      if (w.re.test(text)) w.resolve();
+      else waiters.push(w);
+    }
   });
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   const waitFor = (re: RegExp) => (re.test(text) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })));

@@ -20,7 +20,8 @@ function noisyNumbers(text: string): string[] {
 
 describe('through the exporter', () => {
   let exp: RunningExporter;
-  const api = (path: string, init: RequestInit = {}) => fetch(`${exp.url}/api/v1${path}`, { ...init, headers: { ...auth(exp.token), 'Content-Type': 'application/json', ...init.headers } });
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${exp.url}/api/v1${path}`, { ...init, headers: { ...auth(exp.token), 'Content-Type': 'application/json', ...init.headers } });
 
   beforeAll(async () => {
     exp = await startExporter();
@@ -76,7 +77,17 @@ it("the ledger's hourly rollups keep exact sums, also as records are pruned", ()
   const ledger = Ledger.open(':memory:', { retentionDays: 0, maxRuns: 100, maxCostRecords: 3 });
   try {
     const hour = Date.UTC(2026, 0, 1, 10);
-    const rec = (t: number, cost_usd: number) => ({ t, provider: 'acme', model: 'noisy', input_tokens: 1, output_tokens: 1, cost_usd, priced: 'client' as const, success: true, source: 'ingest' as const });
+    const rec = (t: number, cost_usd: number) => ({
+      t,
+      provider: 'acme',
+      model: 'noisy',
+      input_tokens: 1,
+      output_tokens: 1,
+      cost_usd,
+      priced: 'client' as const,
+      success: true,
+      source: 'ingest' as const,
+    });
     // One batch per record: each adds to the same rollup row.
     for (const [i, c] of CLIENT_COSTS.entries()) ledger.insertCostRecords([rec(hour + i * 1000, c)]);
     // The whole hour comes from the rollup.

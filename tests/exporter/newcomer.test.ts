@@ -32,7 +32,10 @@ describe('a config file that cannot be read', () => {
   ])('%s: one line naming the file and the setting, exit 2', (_what, make, reason) => {
     const dir = tmpDir();
     const file = make(dir);
-    for (const [args, env] of [[['--config', file], {}], [[], { RUNBOARD_CONFIG: file }]] as const) {
+    for (const [args, env] of [
+      [['--config', file], {}],
+      [[], { RUNBOARD_CONFIG: file }],
+    ] as const) {
       const res = cli(['serve', '--port', '0', '--data-dir', dir, ...args], env);
       expect(res.stderr).toBe(`runboard-exporter: cannot read the config file ${file} (--config, RUNBOARD_CONFIG): ${reason}\n`);
       expect(res.status).toBe(2);

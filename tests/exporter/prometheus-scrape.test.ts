@@ -101,6 +101,8 @@ it('promtool finds nothing to lint in the runboard_ metrics', async () => {
   const problems = (res.stdout + res.stderr).split('\n').filter((l) => l.trim() !== '');
   // prom-client's own default metrics carry one known lint (nodejs_active_handles_total is a
   // gauge named like a counter); that name is prom-client's, not ours to change.
-  expect(problems.filter((l) => !l.startsWith('nodejs_active_handles_total') && !l.startsWith('nodejs_active_requests_total') && !l.startsWith('nodejs_active_resources_total'))).toEqual([]);
+  expect(
+    problems.filter((l) => !l.startsWith('nodejs_active_handles_total') && !l.startsWith('nodejs_active_requests_total') && !l.startsWith('nodejs_active_resources_total')),
+  ).toEqual([]);
   expect(text).toContain('runboard_');
 });

@@ -118,7 +118,9 @@ describe('delivery to the real exporter', () => {
     const sizes = spy.mock.calls.map(([, init]) => (JSON.parse(String(init!.body)) as { records: unknown[] }).records.length);
     expect(sizes).toEqual([500, 500, 234]);
     // In order: the concatenated batches are the records as given.
-    const durations = spy.mock.calls.flatMap(([, init]) => (JSON.parse(String(init!.body)) as { records: { duration_seconds: number }[] }).records.map((r) => r.duration_seconds));
+    const durations = spy.mock.calls.flatMap(([, init]) =>
+      (JSON.parse(String(init!.body)) as { records: Array<{ duration_seconds: number }> }).records.map((r) => r.duration_seconds),
+    );
     expect(durations).toEqual(Array.from({ length: N }, (_, i) => action('batching', i).duration_seconds));
     expect(spy.mock.calls[0][0]).toBe(`${exp.url}/api/v1/ingest`);
     expect(await actionCount('batching')).toBe(N);
@@ -220,7 +222,7 @@ describe('delivery to the real exporter', () => {
 describe('validation', () => {
   test('an invalid record throws a TypeError naming the field and never reaches a batch', async () => {
     const c = client({ flushIntervalMs: 60_000 });
-    const bad: [() => void, RegExp][] = [
+    const bad: Array<[() => void, RegExp]> = [
       [() => c.recordAction({ name: 'v', duration_seconds: -1, success: true }), /^recordAction: duration_seconds: /],
       [() => c.recordAction({ name: '', duration_seconds: 1, success: true }), /^recordAction: name: must not be empty/],
       [() => c.recordAction({ name: 'v', duration_seconds: 1 } as never), /^recordAction: success: is required/],
@@ -244,7 +246,15 @@ describe('validation', () => {
       expect(thrown).toBeInstanceOf(InvalidRecordError);
       expect((thrown as Error).message).toMatch(message);
     }
-    expect((() => { try { c.recordAction({ name: 'v', duration_seconds: -1, success: true }); } catch (e) { return (e as InvalidRecordError).field; } })()).toBe('duration_seconds');
+    expect(
+      (() => {
+        try {
+          c.recordAction({ name: 'v', duration_seconds: -1, success: true });
+        } catch (e) {
+          return (e as InvalidRecordError).field;
+        }
+      })(),
+    ).toBe('duration_seconds');
     expect(c.stats().queued).toBe(0);
 
     // The valid records around them go through in one clean batch.
@@ -289,7 +299,9 @@ describe('failure modes (fake server)', () => {
   });
 
   test('429 honours Retry-After', async () => {
-    const fake = await fakeServer((req, res, i) => (i === 0 ? reply(res, 429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '1' }) : accepted(req, res)));
+    const fake = await fakeServer((req, res, i) =>
+      i === 0 ? reply(res, 429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '1' }) : accepted(req, res),
+    );
     const c = client({ url: fake.url, backoff: { baseMs: 5, maxMs: 5000 } });
     c.recordAction(action('retry-after'));
     await c.flush();
@@ -386,7 +398,7 @@ describe('failure modes (fake server)', () => {
 describe('same verbs in-process and remote', () => {
   test('the client and the in-process Exporter both implement Recorder', async () => {
     const c = client({ flushIntervalMs: 60_000 });
-    const methods: (keyof Recorder)[] = ['recordAction', 'recordEvent', 'recordLlmCall', 'setState', 'flush', 'close'];
+    const methods: Array<keyof Recorder> = ['recordAction', 'recordEvent', 'recordLlmCall', 'setState', 'flush', 'close'];
     for (const m of methods) {
       expect(typeof c[m]).toBe('function');
       expect(typeof exp[m]).toBe('function');
@@ -403,7 +415,7 @@ describe('same verbs in-process and remote', () => {
     for (const r of both) await drive(r);
     expect(await actionCount('parity')).toBe(2);
   });
-  test('runboard-exporter/sdk: startExporter() is the in-process flavour (Exporter.start); the remote client is @runboard/sdk\'s', async () => {
+  test("runboard-exporter/sdk: startExporter() is the in-process flavour (Exporter.start); the remote client is @runboard/sdk's", async () => {
     expect(exporterSdk.createClient).toBe(createClient);
     expect(exporterSdk.RunboardClient).toBe(RunboardClient);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runboard-sdk-start-'));

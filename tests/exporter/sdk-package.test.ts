@@ -98,7 +98,7 @@ beforeAll(async () => {
   packDir = tmpDir('runboard-sdk-pack-');
   made.push(packDir);
   const out = await must('npm', ['pack', './protocol', './sdk', '--pack-destination', packDir, '--json'], REPO);
-  tarballs = (JSON.parse(out) as { filename: string }[]).map((p) => path.join(packDir, p.filename));
+  tarballs = (JSON.parse(out) as Array<{ filename: string }>).map((p) => path.join(packDir, p.filename));
 }, 120_000);
 
 afterAll(async () => {

@@ -14,18 +14,11 @@ import childProcess from 'child_process';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+// The module object itself (not an ES-module copy of it), so jest.spyOn replaces what the collector calls.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import si = require('systeminformation');
 import { SystemCollector, counterIncrease } from '../../exporter/src/collectors/system';
-import {
-  countProcesses,
-  cpuUsageRatio,
-  isWholeDisk,
-  parseCpuTimes,
-  parseDiskstats,
-  parseLoadavg,
-  parseMeminfo,
-  parseNetDev,
-} from '../../exporter/src/collectors/procfs';
+import { countProcesses, cpuUsageRatio, isWholeDisk, parseCpuTimes, parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev } from '../../exporter/src/collectors/procfs';
 import { createMetrics, type Metrics } from '../../exporter/src/metrics/registry';
 import { seriesId } from '@runboard/protocol/series';
 import { LiveStore, type Tick } from '../../exporter/src/store/live-store';
@@ -298,7 +291,10 @@ describe('SystemCollector off Linux', () => {
     const currentLoad = jest.spyOn(si, 'currentLoad').mockResolvedValue(fake<si.Systeminformation.CurrentLoadData>({ currentLoad: 25 }));
     jest.spyOn(si, 'mem').mockResolvedValue(fake<si.Systeminformation.MemData>({ total: 8000, available: 2000 }));
     const net = jest.spyOn(si, 'networkStats');
-    net.mockResolvedValueOnce([fake<si.Systeminformation.NetworkStatsData>({ iface: 'lo0', rx_bytes: 1, tx_bytes: 1 }), fake<si.Systeminformation.NetworkStatsData>({ iface: 'en0', rx_bytes: 1000, tx_bytes: 100 })]);
+    net.mockResolvedValueOnce([
+      fake<si.Systeminformation.NetworkStatsData>({ iface: 'lo0', rx_bytes: 1, tx_bytes: 1 }),
+      fake<si.Systeminformation.NetworkStatsData>({ iface: 'en0', rx_bytes: 1000, tx_bytes: 100 }),
+    ]);
     net.mockResolvedValueOnce([fake<si.Systeminformation.NetworkStatsData>({ iface: 'en0', rx_bytes: 6000, tx_bytes: 600 })]);
     jest.spyOn(si, 'fsStats').mockResolvedValue(fake<si.Systeminformation.FsStatsData>({ rx: 100, wx: 200 }));
     jest.spyOn(si, 'processes').mockResolvedValue(fake<si.Systeminformation.ProcessesData>({ all: 321 }));

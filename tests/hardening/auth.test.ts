@@ -26,17 +26,41 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'GET latest', method: 'GET', path: () => '/api/v1/latest', kind: 'read' },
   { name: 'GET history', method: 'GET', path: () => '/api/v1/history?from=now-1m', kind: 'read' },
   { name: 'GET stream', method: 'GET', path: () => '/api/v1/stream', kind: 'read' },
-  { name: 'POST ingest', method: 'POST', path: () => '/api/v1/ingest', body: (tag) => JSON.stringify({ kind: 'action', name: `auth-${tag}`, duration_seconds: 1, success: true }), kind: 'write' },
+  {
+    name: 'POST ingest',
+    method: 'POST',
+    path: () => '/api/v1/ingest',
+    body: (tag) => JSON.stringify({ kind: 'action', name: `auth-${tag}`, duration_seconds: 1, success: true }),
+    kind: 'write',
+  },
   { name: 'GET commands', method: 'GET', path: () => '/api/v1/commands', kind: 'write' },
-  { name: 'POST runs', method: 'POST', path: () => '/api/v1/commands/echo/runs', body: (tag) => JSON.stringify({ parameters: { text: 'auth' }, startedBy: `auth-${tag}` }), kind: 'write' },
+  {
+    name: 'POST runs',
+    method: 'POST',
+    path: () => '/api/v1/commands/echo/runs',
+    body: (tag) => JSON.stringify({ parameters: { text: 'auth' }, startedBy: `auth-${tag}` }),
+    kind: 'write',
+  },
   { name: 'GET runs', method: 'GET', path: () => '/api/v1/runs', kind: 'write' },
   { name: 'GET run', method: 'GET', path: (ids) => `/api/v1/runs/${ids.run}`, kind: 'write' },
   { name: 'GET run output', method: 'GET', path: (ids) => `/api/v1/runs/${ids.run}/output`, kind: 'write' },
   { name: 'POST cancel', method: 'POST', path: (ids) => `/api/v1/runs/${ids.run}/cancel`, kind: 'write' },
   { name: 'GET templates', method: 'GET', path: () => '/api/v1/templates', kind: 'write' },
   { name: 'GET template', method: 'GET', path: (ids) => `/api/v1/templates/${ids.template}`, kind: 'write' },
-  { name: 'POST template', method: 'POST', path: () => '/api/v1/templates', body: (tag) => JSON.stringify({ command: 'echo', name: `auth-${tag}`, parameters: {} }), kind: 'write' },
-  { name: 'PUT template', method: 'PUT', path: (ids) => `/api/v1/templates/${ids.template}`, body: (tag) => JSON.stringify({ command: 'echo', name: 'kept', parameters: { text: `auth-${tag}` } }), kind: 'write' },
+  {
+    name: 'POST template',
+    method: 'POST',
+    path: () => '/api/v1/templates',
+    body: (tag) => JSON.stringify({ command: 'echo', name: `auth-${tag}`, parameters: {} }),
+    kind: 'write',
+  },
+  {
+    name: 'PUT template',
+    method: 'PUT',
+    path: (ids) => `/api/v1/templates/${ids.template}`,
+    body: (tag) => JSON.stringify({ command: 'echo', name: 'kept', parameters: { text: `auth-${tag}` } }),
+    kind: 'write',
+  },
   { name: 'DELETE template', method: 'DELETE', path: (ids) => `/api/v1/templates/${ids.doomed()}`, kind: 'write' },
   { name: 'GET costs', method: 'GET', path: () => '/api/v1/costs', kind: 'write' },
   { name: 'GET metrics', method: 'GET', path: () => '/metrics', kind: 'metrics' },
@@ -84,7 +108,9 @@ const tagOf = (v: Variant, public_: boolean) => `${public_ ? 'p' : 'c'}${VARIANT
 async function setup(exp: RunningExporter): Promise<Ids> {
   const h = { Authorization: `Bearer ${exp.token}`, 'Content-Type': 'application/json' };
   const run = JSON.parse((await request(exp.url, 'POST', '/api/v1/commands/echo/runs', { headers: h, body: '{"parameters":{"text":"setup"}}' })).text) as { id: string };
-  const template = JSON.parse((await request(exp.url, 'POST', '/api/v1/templates', { headers: h, body: '{"command":"echo","name":"kept","parameters":{}}' })).text) as { id: string };
+  const template = JSON.parse((await request(exp.url, 'POST', '/api/v1/templates', { headers: h, body: '{"command":"echo","name":"kept","parameters":{}}' })).text) as {
+    id: string;
+  };
   // Wait for the run to end, so cancel answers 409 (not 202) to the right token.
   for (let i = 0; i < 200; i++) {
     const r = JSON.parse((await request(exp.url, 'GET', `/api/v1/runs/${run.id}`, { headers: h })).text) as { status: string };
@@ -136,11 +162,14 @@ async function matrix(exp: RunningExporter, readPublic: boolean, metricsPublic: 
 
   // Refused requests changed nothing: only accepted variants left traces.
   const acceptedTags = new Set(VARIANTS.filter((v) => v.accepted).map((v) => `auth-${tagOf(v, readPublic)}`));
-  const templates = (JSON.parse((await request(exp.url, 'GET', '/api/v1/templates', { headers: h })).text) as { templates: Array<{ name: string; parameters: { text?: string } }> }).templates;
+  const templates = (JSON.parse((await request(exp.url, 'GET', '/api/v1/templates', { headers: h })).text) as { templates: Array<{ name: string; parameters: { text?: string } }> })
+    .templates;
   for (const t of templates) {
     if (t.name.startsWith('auth-') && !acceptedTags.has(t.name)) problems.push(`template ${t.name} created by a refused request`);
     if (t.name.startsWith('doomed-') && VARIANTS[Number(t.name.slice(7))].accepted) problems.push(`template ${t.name} not deleted by an accepted request`);
-    if (t.name === 'kept' && t.parameters.text !== undefined && !acceptedTags.has(t.parameters.text)) problems.push(`template kept changed by a refused request (${t.parameters.text})`);
+    if (t.name === 'kept' && t.parameters.text !== undefined && !acceptedTags.has(t.parameters.text)) {
+      problems.push(`template kept changed by a refused request (${t.parameters.text})`);
+    }
   }
   const deletedByRefused = VARIANTS.filter((v, i) => !v.accepted && !templates.some((t) => t.name === `doomed-${i}`));
   if (deletedByRefused.length) problems.push(`templates deleted by refused requests: ${deletedByRefused.map((v) => v.name).join(', ')}`);
@@ -173,7 +202,15 @@ describe('auth matrix', () => {
       if (output.includes(exp.token)) problems.push('the token reached a command environment');
       const stopped = await exp.stop();
       const logs = exp.stdout() + exp.stderr();
-      results.private = { endpoints: ENDPOINTS.length, variants: VARIANTS.length, requests, refused401: refused, problems: problems.length, tokenInLogs: logs.includes(exp.token), exit: stopped };
+      results.private = {
+        endpoints: ENDPOINTS.length,
+        variants: VARIANTS.length,
+        requests,
+        refused401: refused,
+        problems: problems.length,
+        tokenInLogs: logs.includes(exp.token),
+        exit: stopped,
+      };
       expect(problems).toEqual([]);
       expect(logs).not.toContain(exp.token);
       expect(exp.stdout()).toContain('API token: as configured');
@@ -188,8 +225,16 @@ describe('auth matrix', () => {
       const { problems, requests, refused } = await matrix(exp, true, false);
       await exp.stop();
       // A generated token is printed once, in the start banner, and nowhere else.
-      const banner = exp.stdout().split('\n').filter((l) => l.includes('API token:'));
-      const rest = exp.stdout().split('\n').filter((l) => !l.includes('API token:')).join('\n') + exp.stderr();
+      const banner = exp
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('API token:'));
+      const rest =
+        exp
+          .stdout()
+          .split('\n')
+          .filter((l) => !l.includes('API token:'))
+          .join('\n') + exp.stderr();
       results.public = { requests, refused401: refused, problems: problems.length, tokenInLogsOutsideBanner: rest.includes(exp.token) };
       expect(problems).toEqual([]);
       expect(banner).toHaveLength(1);

@@ -79,7 +79,10 @@ function serve(dataDir: string, opts: { uid?: number; token?: string | null; arg
 function expectFailure(o: Outcome, line: string | RegExp): void {
   expect(o.started).toBe(false);
   expect(o.code).toBe(1);
-  const lines = o.stderr.trimEnd().split('\n').filter((l) => !/^\S+ warn /.test(l));
+  const lines = o.stderr
+    .trimEnd()
+    .split('\n')
+    .filter((l) => !/^\S+ warn /.test(l));
   expect(lines).toHaveLength(1);
   if (typeof line === 'string') expect(lines[0]).toBe(`runboard-exporter: ${line}`);
   else expect(lines[0]).toMatch(line);
@@ -156,7 +159,10 @@ describe('file modes', () => {
     const exp = await startExporter([], { dataDir });
     try {
       expect(await modesWhileRunning(exp)).toMatchObject({ '.': '0700', 'runboard.db': '0600', 'runboard.db-wal': '0600', 'api-token': '0600' });
-      const warnings = exp.stderr().split('\n').filter((l) => / warn .* had mode /.test(l));
+      const warnings = exp
+        .stderr()
+        .split('\n')
+        .filter((l) => / warn .* had mode /.test(l));
       expect(warnings).toHaveLength(4);
       for (const [p, old] of [
         [dataDir, '0755'],
@@ -196,7 +202,10 @@ describe('one owner per data dir', () => {
   }
 
   async function startRun(exp: RunningExporter, command: string): Promise<string> {
-    const res = await request(exp.url, 'POST', `/api/v1/commands/${command}/runs`, { headers: { Authorization: `Bearer ${exp.token}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const res = await request(exp.url, 'POST', `/api/v1/commands/${command}/runs`, {
+      headers: { Authorization: `Bearer ${exp.token}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(202);
     const id = (JSON.parse(res.text) as { id: string }).id;
     await waitFor(`run ${id} running`, async () => ((await getRun(exp, id)).status === 'running' ? true : undefined));

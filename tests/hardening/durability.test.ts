@@ -118,7 +118,9 @@ async function verify(exp: RunningExporter): Promise<string[]> {
     if (res.status !== 200) missing.push(`run ${id} (${command}): ${res.status}`);
     else if ((JSON.parse(res.text) as { command: string }).command !== command) missing.push(`run ${id}: wrong command`);
   }
-  const stored = new Map((JSON.parse((await get('/templates')).text) as { templates: Array<{ id: string; name: string; parameters: { text?: string } }> }).templates.map((t) => [t.id, t]));
+  const stored = new Map(
+    (JSON.parse((await get('/templates')).text) as { templates: Array<{ id: string; name: string; parameters: { text?: string } }> }).templates.map((t) => [t.id, t]),
+  );
   for (const [id, want] of templates) {
     if (uncertain.has(id)) continue;
     const got = stored.get(id);
@@ -147,41 +149,45 @@ function checkLedgerOffline(dataDir: string): string {
   }
 }
 
-it(`keeps every acknowledged cost record, run and template across ${CYCLES} kill -9 cycles under concurrent load`, async () => {
-  const dataDir = tmpDir('runboard-durability-');
-  const config = { limits: { concurrentRuns: 4, runQueue: 100 } };
-  const problems: string[] = [];
-  const started = Date.now();
-  try {
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      const exp = await startWith(config, { commands: true, dataDir });
-      // What earlier cycles acknowledged is all there after the restart.
-      if (cycle > 0) problems.push(...(await verify(exp)).map((p) => `after kill ${cycle}: ${p}`));
-      const stopAt = { killed: false };
-      const loading = load(exp, cycle, stopAt);
-      await sleep((FULL ? 2000 : 1000) + Math.random() * (FULL ? 3000 : 1000));
-      stopAt.killed = true;
-      exp.child.kill('SIGKILL');
-      totals.kills++;
-      await loading;
-      await exp.stop();
-      const integrity = checkLedgerOffline(dataDir);
-      if (integrity === 'ok') totals.integrityOk++;
-      else problems.push(`after kill ${cycle + 1}: ${integrity}`);
-    }
-    const last = await startWith(config, { commands: true, dataDir });
+it(
+  `keeps every acknowledged cost record, run and template across ${CYCLES} kill -9 cycles under concurrent load`,
+  async () => {
+    const dataDir = tmpDir('runboard-durability-');
+    const config = { limits: { concurrentRuns: 4, runQueue: 100 } };
+    const problems: string[] = [];
+    const started = Date.now();
     try {
-      problems.push(...(await verify(last)).map((p) => `after the last kill: ${p}`));
-      expect(last.stderr()).toMatch(/were active when the exporter last stopped/);
+      for (let cycle = 0; cycle < CYCLES; cycle++) {
+        const exp = await startWith(config, { commands: true, dataDir });
+        // What earlier cycles acknowledged is all there after the restart.
+        if (cycle > 0) problems.push(...(await verify(exp)).map((p) => `after kill ${cycle}: ${p}`));
+        const stopAt = { killed: false };
+        const loading = load(exp, cycle, stopAt);
+        await sleep((FULL ? 2000 : 1000) + Math.random() * (FULL ? 3000 : 1000));
+        stopAt.killed = true;
+        exp.child.kill('SIGKILL');
+        totals.kills++;
+        await loading;
+        await exp.stop();
+        const integrity = checkLedgerOffline(dataDir);
+        if (integrity === 'ok') totals.integrityOk++;
+        else problems.push(`after kill ${cycle + 1}: ${integrity}`);
+      }
+      const last = await startWith(config, { commands: true, dataDir });
+      try {
+        problems.push(...(await verify(last)).map((p) => `after the last kill: ${p}`));
+        expect(last.stderr()).toMatch(/were active when the exporter last stopped/);
+      } finally {
+        await last.stop();
+      }
     } finally {
-      await last.stop();
+      totals.lost = problems.length;
+      report('durability', { cycles: CYCLES, ...totals, templatesTracked: templates.size, uncertainAtKills: uncertain.size, seconds: Math.round((Date.now() - started) / 1000) });
     }
-  } finally {
-    totals.lost = problems.length;
-    report('durability', { cycles: CYCLES, ...totals, templatesTracked: templates.size, uncertainAtKills: uncertain.size, seconds: Math.round((Date.now() - started) / 1000) });
-  }
-  expect(problems).toEqual([]);
-  expect(totals.costRecordsAcked).toBeGreaterThan(100 * CYCLES);
-  expect(totals.runsAcked).toBeGreaterThan(5 * CYCLES);
-  expect(totals.templateWritesAcked).toBeGreaterThan(10 * CYCLES);
-}, FULL ? 900_000 : 180_000);
+    expect(problems).toEqual([]);
+    expect(totals.costRecordsAcked).toBeGreaterThan(100 * CYCLES);
+    expect(totals.runsAcked).toBeGreaterThan(5 * CYCLES);
+    expect(totals.templateWritesAcked).toBeGreaterThan(10 * CYCLES);
+  },
+  FULL ? 900_000 : 180_000,
+);

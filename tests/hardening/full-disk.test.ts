@@ -30,7 +30,16 @@ const STACK_LINE = /^\s+at .+\(.*:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 function batch(n: number) {
   const records: object[] = [];
   for (let i = 0; i < LLM_PER_BATCH; i++) {
-    records.push({ kind: 'llm', provider: 'openai', model: `model-${i % 3}`, input_tokens: 100 + i, output_tokens: 10 + (i % 7), success: i % 11 !== 0, duration_seconds: 0.5, run_id: `batch-${n}-${i}` });
+    records.push({
+      kind: 'llm',
+      provider: 'openai',
+      model: `model-${i % 3}`,
+      input_tokens: 100 + i,
+      output_tokens: 10 + (i % 7),
+      success: i % 11 !== 0,
+      duration_seconds: 0.5,
+      run_id: `batch-${n}-${i}`,
+    });
   }
   for (let i = 0; i < ACTIONS_PER_BATCH; i++) records.push({ kind: 'action', name: 'full-disk', duration_seconds: 0.1, success: true });
   return { records, inputTokens: records.reduce((s: number, r) => s + ((r as { input_tokens?: number }).input_tokens ?? 0), 0) };
@@ -112,11 +121,21 @@ describe('a full ledger (ledger.maxSizeBytes) behind the ingest route', () => {
     const costs = await request(exp.url, 'GET', '/api/v1/costs?from=0', { headers: H });
     expect(costs.status).toBe(200);
     expect((JSON.parse(costs.text) as { total: { requests: number } }).total.requests).toBe(acked.llm);
-    const actionsOnly = await request(exp.url, 'POST', '/api/v1/ingest', { headers: H, body: JSON.stringify([{ kind: 'action', name: 'full-disk', duration_seconds: 0.1, success: true }]) });
+    const actionsOnly = await request(exp.url, 'POST', '/api/v1/ingest', {
+      headers: H,
+      body: JSON.stringify([{ kind: 'action', name: 'full-disk', duration_seconds: 0.1, success: true }]),
+    });
     expect(actionsOnly.status).toBe(202);
     expect(metricValue(await metricsText(exp), 'runboard_actions_total')).toBe(acked.actions + 1);
 
-    report('full-disk', { maxSizeBytes: MAX_SIZE, acknowledgedLlm: acked.llm, ledgerRecords: stored, metricsLlmRequests: counted.llmRequests, refusedRequests: refusals, failureLogLines: 1 });
+    report('full-disk', {
+      maxSizeBytes: MAX_SIZE,
+      acknowledgedLlm: acked.llm,
+      ledgerRecords: stored,
+      metricsLlmRequests: counted.llmRequests,
+      refusedRequests: refusals,
+      failureLogLines: 1,
+    });
   });
 });
 
@@ -142,7 +161,10 @@ describe("a command's ::llm lines on a full ledger", () => {
         acked += size;
       }
     }
-    const linesBefore = exp.stderr().split('\n').filter((l) => FAILURE_LINE.test(l)).length;
+    const linesBefore = exp
+      .stderr()
+      .split('\n')
+      .filter((l) => FAILURE_LINE.test(l)).length;
 
     // The fixture prints two valid ::llm lines (tests/fixtures/commands/protocol.js).
     const started = await request(exp.url, 'POST', '/api/v1/commands/proto/runs', { headers: H, body: '{}' });
@@ -195,7 +217,10 @@ describe('run starts and template writes on a full ledger', () => {
       templates++;
     }
     expect(template?.status).toBe(503);
-    expect(errorOf(template!)).toEqual({ code: 'ledger_unavailable', message: `the ledger ${ledgerFile} refused the write: database or disk is full (SQLITE_FULL; ledger.maxSizeBytes is ${96 * 1024})` });
+    expect(errorOf(template!)).toEqual({
+      code: 'ledger_unavailable',
+      message: `the ledger ${ledgerFile} refused the write: database or disk is full (SQLITE_FULL; ledger.maxSizeBytes is ${96 * 1024})`,
+    });
     expect(Number(template!.headers['retry-after'])).toBeGreaterThan(0);
 
     // Run starts until one is refused (a small run row may still fit where a template did not).
@@ -216,7 +241,7 @@ describe('run starts and template writes on a full ledger', () => {
       finished = metricValue(await metricsText(exp), 'runboard_command_runs_total', { command: 'echo' }) ?? 0;
     }
     expect(finished).toBe(accepted);
-    const runs = JSON.parse((await request(exp.url, 'GET', '/api/v1/runs?limit=500', { headers: H })).text) as { total: number; runs: { parameters: { text: string } }[] };
+    const runs = JSON.parse((await request(exp.url, 'GET', '/api/v1/runs?limit=500', { headers: H })).text) as { total: number; runs: Array<{ parameters: { text: string } }> };
     expect(runs.total).toBe(accepted);
     expect(runs.runs.some((r) => r.parameters.text === `run-${accepted}`)).toBe(false);
     const list = JSON.parse((await request(exp.url, 'GET', '/api/v1/templates', { headers: H })).text) as { templates: unknown[] };

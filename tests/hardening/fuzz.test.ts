@@ -43,7 +43,25 @@ afterAll(async () => {
 
 // ---------- generators ----------
 
-const MALFORMED_ESCAPES = ['%', '%2', '%zz', '%G0', '%FF', '%C0%AF', '%ED%A0%80', '%E0%A4%A', '%F8%88%80%80%80', '%00', '%0A', '%0D%0A', '%25', '%2F..%2F', '%2e%2e%2f', '%u0041', '%EF%BB%BF'];
+const MALFORMED_ESCAPES = [
+  '%',
+  '%2',
+  '%zz',
+  '%G0',
+  '%FF',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%E0%A4%A',
+  '%F8%88%80%80%80',
+  '%00',
+  '%0A',
+  '%0D%0A',
+  '%25',
+  '%2F..%2F',
+  '%2e%2e%2f',
+  '%u0041',
+  '%EF%BB%BF',
+];
 
 const weirdText = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 30 }) },
@@ -51,16 +69,72 @@ const weirdText = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      '', ' ', '\u0000', 'a\u0000b', '\u001f', '\u007f', '\ud800', '\udfff', 'x\ud83d', '\u202e', '\u2028', '\ufeff', '💥', '__proto__', 'constructor',
-      'toString', 'hasOwnProperty', 'other', '../../etc/passwd', '$(id)', '`id`', '"', '\\', '{}', '[]', '%s%n', 'null', 'true', '-1', 'NaN', '1e400', '--help',
-      'x'.repeat(256), 'x'.repeat(257), '\u0080', 'a\u009fb', 'é'.repeat(256), '😀'.repeat(128), '😀'.repeat(129),
+      '',
+      ' ',
+      '\u0000',
+      'a\u0000b',
+      '\u001f',
+      '\u007f',
+      '\ud800',
+      '\udfff',
+      'x\ud83d',
+      '\u202e',
+      '\u2028',
+      '\ufeff',
+      '💥',
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'other',
+      '../../etc/passwd',
+      '$(id)',
+      '`id`',
+      '"',
+      '\\',
+      '{}',
+      '[]',
+      '%s%n',
+      'null',
+      'true',
+      '-1',
+      'NaN',
+      '1e400',
+      '--help',
+      'x'.repeat(256),
+      'x'.repeat(257),
+      '\u0080',
+      'a\u009fb',
+      'é'.repeat(256),
+      '😀'.repeat(128),
+      '😀'.repeat(129),
     ),
   },
   { weight: 1, arbitrary: fc.integer({ min: 257, max: 70_000 }).map((n) => 'x'.repeat(n)) },
 );
 
 const weirdNumber = fc.oneof(
-  fc.constantFrom(0, -0, -1, 0.5, 1e308, -1e308, 2 ** 53, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 53), 2 ** 63, 1e21, 5e-324, 8.64e15, 8.64e15 + 1, 86_400 * 365, 86_400 * 365 + 1e-9, 1e9, 1e9 + 1e-6),
+  fc.constantFrom(
+    0,
+    -0,
+    -1,
+    0.5,
+    1e308,
+    -1e308,
+    2 ** 53,
+    2 ** 53 - 1,
+    2 ** 53 + 2,
+    -(2 ** 53),
+    2 ** 63,
+    1e21,
+    5e-324,
+    8.64e15,
+    8.64e15 + 1,
+    86_400 * 365,
+    86_400 * 365 + 1e-9,
+    1e9,
+    1e9 + 1e-6,
+  ),
   fc.double(),
   fc.integer(),
 );
@@ -89,7 +163,18 @@ const record = fc.oneof(
     { requiredKeys: ['kind', 'type', 'outcome'] },
   ),
   fc.record(
-    { kind: fc.constant('llm'), provider: label, model: label, input_tokens: tokens, output_tokens: tokens, cost_usd: weirdNumber, duration_seconds: seconds, success: fc.boolean(), run_id: weirdText, t: weirdNumber },
+    {
+      kind: fc.constant('llm'),
+      provider: label,
+      model: label,
+      input_tokens: tokens,
+      output_tokens: tokens,
+      cost_usd: weirdNumber,
+      duration_seconds: seconds,
+      success: fc.boolean(),
+      run_id: weirdText,
+      t: weirdNumber,
+    },
     { requiredKeys: ['kind', 'provider', 'model', 'input_tokens', 'output_tokens'] },
   ),
   fc.record(
@@ -99,17 +184,15 @@ const record = fc.oneof(
 );
 
 /** A record with one field set to something hostile, or removed, or left alone. */
-const mutatedRecord = fc
-  .tuple(record, fc.nat(), fc.constantFrom('keep', 'set', 'delete', 'extra'), hostile, weirdText)
-  .map(([rec, i, how, value, key]) => {
-    const r: Record<string, unknown> = { ...rec };
-    const keys = Object.keys(r);
-    const k = keys[i % keys.length];
-    if (how === 'set') r[k] = value;
-    else if (how === 'delete') delete r[k];
-    else if (how === 'extra') r[key] = value;
-    return r;
-  });
+const mutatedRecord = fc.tuple(record, fc.nat(), fc.constantFrom('keep', 'set', 'delete', 'extra'), hostile, weirdText).map(([rec, i, how, value, key]) => {
+  const r: Record<string, unknown> = { ...rec };
+  const keys = Object.keys(r);
+  const k = keys[i % keys.length];
+  if (how === 'set') r[k] = value;
+  else if (how === 'delete') delete r[k];
+  else if (how === 'extra') r[key] = value;
+  return r;
+});
 
 const ingestBody = fc.oneof(
   { weight: 3, arbitrary: mutatedRecord },
@@ -125,7 +208,12 @@ const runBody = fc.oneof(
     arbitrary: fc.record(
       {
         parameters: fc.record(
-          { text: fc.oneof(weirdText, hostile), verbose: fc.oneof(fc.boolean(), hostile), count: fc.oneof(fc.integer({ min: 0, max: 12 }), hostile), mode: fc.oneof(fc.constantFrom('a', 'b', 'c'), hostile) },
+          {
+            text: fc.oneof(weirdText, hostile),
+            verbose: fc.oneof(fc.boolean(), hostile),
+            count: fc.oneof(fc.integer({ min: 0, max: 12 }), hostile),
+            mode: fc.oneof(fc.constantFrom('a', 'b', 'c'), hostile),
+          },
           { requiredKeys: [] },
         ),
         startedBy: fc.oneof(weirdText, hostile),
@@ -155,8 +243,25 @@ const templateBody = fc.oneof(
 /** Text-level damage to a JSON body. */
 const textMutation = fc.oneof(
   { weight: 10, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 2, arbitrary: fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', '-1e400', '0x1F', '.5', '+1', '01', '1.', '-', 'undefined').map((lit) => ({ kind: 'number' as const, lit })) },
-  { weight: 2, arbitrary: fc.constantFrom('"kind":"action",', '"kind":"llm","kind":"state",', '"records":5,', '"__proto__":{"kind":"x"},', '"constructor":{"prototype":{}},', '"parameters":{},"parameters":[],').map((ins) => ({ kind: 'dupKey' as const, ins })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('NaN', 'Infinity', '-Infinity', '1e400', '-1e400', '0x1F', '.5', '+1', '01', '1.', '-', 'undefined')
+      .map((lit) => ({ kind: 'number' as const, lit })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(
+        '"kind":"action",',
+        '"kind":"llm","kind":"state",',
+        '"records":5,',
+        '"__proto__":{"kind":"x"},',
+        '"constructor":{"prototype":{}},',
+        '"parameters":{},"parameters":[],',
+      )
+      .map((ins) => ({ kind: 'dupKey' as const, ins })),
+  },
   { weight: 2, arbitrary: fc.nat().map((at) => ({ kind: 'truncate' as const, at })) },
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 200_000 }), fc.boolean()).map(([depth, obj]) => ({ kind: 'deep' as const, depth, obj })) },
   { weight: 1, arbitrary: fc.string({ maxLength: 10 }).map((tail) => ({ kind: 'garbage' as const, tail })) },
@@ -255,7 +360,10 @@ function encodeBody(buf: Buffer, enc: string | undefined): { body: Buffer; heade
 }
 
 /** One piece of a path segment or query value: text to percent-encode, or a raw (maybe malformed) escape. */
-const piece = fc.oneof({ weight: 4, arbitrary: weirdText.map((t) => ({ text: t.slice(0, 2000) })) }, { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_ESCAPES).map((raw) => ({ raw })) });
+const piece = fc.oneof(
+  { weight: 4, arbitrary: weirdText.map((t) => ({ text: t.slice(0, 2000) })) },
+  { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_ESCAPES).map((raw) => ({ raw })) },
+);
 const segment = fc.array(piece, { minLength: 1, maxLength: 3 });
 
 function encodePieces(pieces: Array<{ text?: string; raw?: string }>): string {
@@ -270,23 +378,52 @@ function encodePieces(pieces: Array<{ text?: string; raw?: string }>): string {
       else {
         // Lone surrogates have no UTF-8: send the bytes a careless encoder would (CESU-8).
         const code = ch.charCodeAt(0);
-        out += code >= 0xd800 && code <= 0xdfff && ch.length === 1 ? `%ED%${(0xa0 | ((code >> 6) & 0x1f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}` : encodeURIComponent(ch);
+        out +=
+          code >= 0xd800 && code <= 0xdfff && ch.length === 1 ? `%ED%${(0xa0 | ((code >> 6) & 0x1f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}` : encodeURIComponent(ch);
       }
     }
   }
   return out;
 }
 
-const TIME_VALUES = ['', 'now', 'now-5m', 'now-15m', 'now-1e308d', 'now-99999999999999999999d', 'now+5m', 'now-5x', '0', '-1', '99999999999999999999999', '8640000000000001', '1700000000000', '2024-01-01', '2024-13-45', '2024-01-01T00:00:00Z', 'T', '1e3', 'NaN', 'Infinity', '-8640000000000000'];
+const TIME_VALUES = [
+  '',
+  'now',
+  'now-5m',
+  'now-15m',
+  'now-1e308d',
+  'now-99999999999999999999d',
+  'now+5m',
+  'now-5x',
+  '0',
+  '-1',
+  '99999999999999999999999',
+  '8640000000000001',
+  '1700000000000',
+  '2024-01-01',
+  '2024-13-45',
+  '2024-01-01T00:00:00Z',
+  'T',
+  '1e3',
+  'NaN',
+  'Infinity',
+  '-8640000000000000',
+];
 const INT_VALUES = ['', '0', '1', '-1', '1.5', '1e3', '50', '500', '501', '10000', '10001', '9'.repeat(400), '0x10', ' 5', '５', '9007199254740993'];
 
 /** A query value: a known interesting one, or encoded pieces. */
-const qValue = (known: readonly string[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known).map((v) => encodePieces([{ text: v }])) }, { weight: 2, arbitrary: segment.map(encodePieces) });
+const qValue = (known: readonly string[]) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known).map((v) => encodePieces([{ text: v }])) }, { weight: 2, arbitrary: segment.map(encodePieces) });
 
 /** A query string over `params`: each present or not, repeated, bracketed, plus a stray one. */
 function query(params: Record<string, readonly string[]>): fc.Arbitrary<string> {
   const entries = Object.entries(params).map(([name, known]) =>
-    fc.option(fc.tuple(fc.constantFrom('', '', '', '[]', '[x]'), fc.array(qValue(known), { minLength: 1, maxLength: 2 })).map(([suffix, values]) => values.map((v) => `${name}${suffix}=${v}`).join('&')), { freq: 2 }),
+    fc.option(
+      fc
+        .tuple(fc.constantFrom('', '', '', '[]', '[x]'), fc.array(qValue(known), { minLength: 1, maxLength: 2 }))
+        .map(([suffix, values]) => values.map((v) => `${name}${suffix}=${v}`).join('&')),
+      { freq: 2 },
+    ),
   );
   return fc.tuple(fc.tuple(...entries), fc.option(fc.tuple(segment, segment), { freq: 5 })).map(([parts, stray]) => {
     const all = parts.filter((p): p is string => p !== null);
@@ -311,7 +448,13 @@ interface Case {
   endpoint: string;
   method: string;
   path: string | ((runs: string[], templates: string[]) => string);
-  body?: { value: unknown; text: { kind: string; [k: string]: unknown }; bytes: { kind: string; at?: number; bytes?: number[] }; type: string | undefined; encoding: string | undefined };
+  body?: {
+    value: unknown;
+    text: { kind: string; [k: string]: unknown };
+    bytes: { kind: string; at?: number; bytes?: number[] };
+    type: string | undefined;
+    encoding: string | undefined;
+  };
   auth: string;
   lastEventId?: string;
 }
@@ -321,12 +464,30 @@ const bodyParts = (value: fc.Arbitrary<unknown>) =>
 
 const API = '/api/v1';
 const anyCase: fc.Arbitrary<Case> = fc.oneof(
-  { weight: 30, arbitrary: fc.record({ endpoint: fc.constant('ingest'), method: method('POST'), path: fc.constant(`${API}/ingest`), body: bodyParts(ingestBody), auth: authChoice }) },
+  {
+    weight: 30,
+    arbitrary: fc.record({ endpoint: fc.constant('ingest'), method: method('POST'), path: fc.constant(`${API}/ingest`), body: bodyParts(ingestBody), auth: authChoice }),
+  },
   {
     weight: 6,
-    arbitrary: fc.record({ endpoint: fc.constant('history'), method: method('GET'), path: query({ series: ['actions_per_minute', 'system_*', 'a{b="c,d"}', ',,,', 'nope'], from: TIME_VALUES, to: TIME_VALUES, maxPoints: INT_VALUES }).map((q) => `${API}/history${q}`), auth: authChoice }),
+    arbitrary: fc.record({
+      endpoint: fc.constant('history'),
+      method: method('GET'),
+      path: query({ series: ['actions_per_minute', 'system_*', 'a{b="c,d"}', ',,,', 'nope'], from: TIME_VALUES, to: TIME_VALUES, maxPoints: INT_VALUES }).map(
+        (q) => `${API}/history${q}`,
+      ),
+      auth: authChoice,
+    }),
   },
-  { weight: 3, arbitrary: fc.record({ endpoint: fc.constant('latest'), method: method('GET'), path: query({ series: ['actions_per_minute', 'llm_*', '', 'x'.repeat(3000)] }).map((q) => `${API}/latest${q}`), auth: authChoice }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      endpoint: fc.constant('latest'),
+      method: method('GET'),
+      path: query({ series: ['actions_per_minute', 'llm_*', '', 'x'.repeat(3000)] }).map((q) => `${API}/latest${q}`),
+      auth: authChoice,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ endpoint: fc.constant('series'), method: method('GET'), path: query({ x: ['1'] }).map((q) => `${API}/series${q}`), auth: authChoice }) },
   {
     weight: 4,
@@ -344,7 +505,9 @@ const anyCase: fc.Arbitrary<Case> = fc.oneof(
     arbitrary: fc.record({
       endpoint: fc.constant('runs.start'),
       method: method('POST'),
-      path: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('echo', 'proto', 'fail') }, { weight: 1, arbitrary: segment.map(encodePieces) }).map((id) => `${API}/commands/${id || 'x'}/runs`),
+      path: fc
+        .oneof({ weight: 4, arbitrary: fc.constantFrom('echo', 'proto', 'fail') }, { weight: 1, arbitrary: segment.map(encodePieces) })
+        .map((id) => `${API}/commands/${id || 'x'}/runs`),
       body: bodyParts(runBody),
       auth: authChoice,
     }),
@@ -354,53 +517,77 @@ const anyCase: fc.Arbitrary<Case> = fc.oneof(
     arbitrary: fc.record({
       endpoint: fc.constant('runs.list'),
       method: method('GET'),
-      path: query({ command: ['echo', 'nope', ''], outcome: ['success', 'failure', 'timeout', 'cancelled', 'x'], status: ['queued', 'running', 'finished', 'x'], from: TIME_VALUES, to: TIME_VALUES, limit: INT_VALUES, offset: INT_VALUES }).map((q) => `${API}/runs${q}`),
+      path: query({
+        command: ['echo', 'nope', ''],
+        outcome: ['success', 'failure', 'timeout', 'cancelled', 'x'],
+        status: ['queued', 'running', 'finished', 'x'],
+        from: TIME_VALUES,
+        to: TIME_VALUES,
+        limit: INT_VALUES,
+        offset: INT_VALUES,
+      }).map((q) => `${API}/runs${q}`),
       auth: authChoice,
     }),
   },
   {
     weight: 6,
-    arbitrary: fc.record({
-      endpoint: fc.constantFrom('runs.get', 'runs.output', 'runs.cancel'),
-      method: fc.constant(''),
-      path: idRef,
-      auth: authChoice,
-    }).chain((c) =>
-      method(c.endpoint === 'runs.cancel' ? 'POST' : 'GET').map((m) => ({
-        ...c,
-        method: m,
-        path: (runs: string[]) => `${API}/runs/${resolveId(c.path as IdRef, runs)}${c.endpoint === 'runs.get' ? '' : c.endpoint === 'runs.output' ? '/output' : '/cancel'}`,
-      })),
-    ),
+    arbitrary: fc
+      .record({
+        endpoint: fc.constantFrom('runs.get', 'runs.output', 'runs.cancel'),
+        method: fc.constant(''),
+        path: idRef,
+        auth: authChoice,
+      })
+      .chain((c) =>
+        method(c.endpoint === 'runs.cancel' ? 'POST' : 'GET').map((m) => ({
+          ...c,
+          method: m,
+          path: (runs: string[]) => `${API}/runs/${resolveId(c.path as IdRef, runs)}${c.endpoint === 'runs.get' ? '' : c.endpoint === 'runs.output' ? '/output' : '/cancel'}`,
+        })),
+      ),
   },
   {
     weight: 12,
     arbitrary: fc.oneof(
-      fc.record({ endpoint: fc.constant('templates.list'), method: method('GET'), path: query({ command: ['echo', 'proto', 'nope'] }).map((q) => `${API}/templates${q}`), auth: authChoice }),
+      fc.record({
+        endpoint: fc.constant('templates.list'),
+        method: method('GET'),
+        path: query({ command: ['echo', 'proto', 'nope'] }).map((q) => `${API}/templates${q}`),
+        auth: authChoice,
+      }),
       fc.record({ endpoint: fc.constant('templates.post'), method: method('POST'), path: fc.constant(`${API}/templates`), body: bodyParts(templateBody), auth: authChoice }),
-      fc
-        .record({ endpoint: fc.constantFrom('templates.get', 'templates.put', 'templates.delete'), ref: idRef, body: bodyParts(templateBody), auth: authChoice })
-        .chain((c) =>
-          method(c.endpoint === 'templates.get' ? 'GET' : c.endpoint === 'templates.put' ? 'PUT' : 'DELETE').map((m) => ({
-            endpoint: c.endpoint,
-            method: m,
-            path: (_runs: string[], templates: string[]) => `${API}/templates/${resolveId(c.ref, templates)}`,
-            body: c.endpoint === 'templates.put' ? c.body : undefined,
-            auth: c.auth,
-          })),
-        ),
+      fc.record({ endpoint: fc.constantFrom('templates.get', 'templates.put', 'templates.delete'), ref: idRef, body: bodyParts(templateBody), auth: authChoice }).chain((c) =>
+        method(c.endpoint === 'templates.get' ? 'GET' : c.endpoint === 'templates.put' ? 'PUT' : 'DELETE').map((m) => ({
+          endpoint: c.endpoint,
+          method: m,
+          path: (_runs: string[], templates: string[]) => `${API}/templates/${resolveId(c.ref, templates)}`,
+          body: c.endpoint === 'templates.put' ? c.body : undefined,
+          auth: c.auth,
+        })),
+      ),
     ),
   },
   {
     weight: 6,
-    arbitrary: fc.record({ endpoint: fc.constant('costs'), method: method('GET'), path: query({ groupBy: ['model', 'provider', 'command', 'hour', 'day', 'x'], from: TIME_VALUES, to: TIME_VALUES, format: ['json', 'csv', 'xml'] }).map((q) => `${API}/costs${q}`), auth: authChoice }),
+    arbitrary: fc.record({
+      endpoint: fc.constant('costs'),
+      method: method('GET'),
+      path: query({ groupBy: ['model', 'provider', 'command', 'hour', 'day', 'x'], from: TIME_VALUES, to: TIME_VALUES, format: ['json', 'csv', 'xml'] }).map(
+        (q) => `${API}/costs${q}`,
+      ),
+      auth: authChoice,
+    }),
   },
   {
     weight: 2,
     arbitrary: fc.record({
       endpoint: fc.constant('other'),
       method: otherMethod,
-      path: fc.oneof(fc.constantFrom('/', '/metrics', '/api', '/api/v1', '/api/v2/ingest', '/api/v1/ingest/', '/API/V1/HEALTH', '//api//v1//series', '/api/v1/health?x=%'), segment.map((s) => `/${encodePieces(s)}`), fc.constant('/' + 'a'.repeat(9000))),
+      path: fc.oneof(
+        fc.constantFrom('/', '/metrics', '/api', '/api/v1', '/api/v2/ingest', '/api/v1/ingest/', '/API/V1/HEALTH', '//api//v1//series', '/api/v1/health?x=%'),
+        segment.map((s) => `/${encodePieces(s)}`),
+        fc.constant('/' + 'a'.repeat(9000)),
+      ),
       auth: authChoice,
     }),
   },
@@ -438,7 +625,11 @@ async function runCase(c: Case): Promise<void> {
   }
   const t0 = performance.now();
   const res = await request(exp.url, c.method, target, { headers, body, timeoutMs: 20000 });
-  noteSlow(performance.now() - t0, () => `${c.method} ${target.slice(0, 100)} body ${body?.length ?? 0} B ${c.body ? JSON.stringify({ text: c.body.text.kind, depth: c.body.text.depth, bytes: c.body.bytes.kind, enc: c.body.encoding, type: c.body.type?.slice(0, 40) }) : ''} → ${res.status}`);
+  noteSlow(
+    performance.now() - t0,
+    () =>
+      `${c.method} ${target.slice(0, 100)} body ${body?.length ?? 0} B ${c.body ? JSON.stringify({ text: c.body.text.kind, depth: c.body.text.depth, bytes: c.body.bytes.kind, enc: c.body.encoding, type: c.body.type?.slice(0, 40) }) : ''} → ${res.status}`,
+  );
   caseCount++;
   byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
   byEndpoint[c.endpoint] = (byEndpoint[c.endpoint] ?? 0) + 1;
@@ -465,7 +656,19 @@ const rawCase = fc.oneof(
   fc.record({ kind: fc.constant('cl-and-chunked') }),
   fc.record({ kind: fc.constant('bad-chunk'), size: fc.constantFrom('zz', '-1', 'ffffffffffffffff', '5;' + 'x'.repeat(20000), '3'), close: fc.boolean() }),
   fc.record({ kind: fc.constant('huge-header'), size: fc.integer({ min: 8000, max: 100_000 }) }),
-  fc.record({ kind: fc.constant('garbage'), text: fc.constantFrom('GARBAGE\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET /api/v1/health\n\n', 'GET /\u0000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', '\r\n\r\n\r\n', 'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: y\r\n\r\n', 'GET /api/v1/health HTTP/1.1\r\n\r\n', 'POST /api/v1/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n folded: y\r\n\r\n') }),
+  fc.record({
+    kind: fc.constant('garbage'),
+    text: fc.constantFrom(
+      'GARBAGE\r\n\r\n',
+      'GET / HTTP/9.9\r\n\r\n',
+      'GET /api/v1/health\n\n',
+      'GET /\u0000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      '\r\n\r\n\r\n',
+      'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: y\r\n\r\n',
+      'GET /api/v1/health HTTP/1.1\r\n\r\n',
+      'POST /api/v1/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\n folded: y\r\n\r\n',
+    ),
+  }),
   fc.record({ kind: fc.constant('pipelined'), n: fc.integer({ min: 2, max: 20 }) }),
   fc.record({ kind: fc.constant('partial-headers'), cut: fc.nat({ max: 60 }) }),
 );
@@ -529,7 +732,10 @@ async function runRawCase(c: RawCase): Promise<void> {
       opts = { halfClose: true, timeoutMs: 5000 };
       break;
     case 'pipelined':
-      bytes = Array.from({ length: c.n }, (_, i) => (i % 2 ? `GET ${API}/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` : post(`Content-Length: ${Buffer.byteLength(rec)}\r\n`, rec))).join('') + `GET ${API}/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
+      bytes =
+        Array.from({ length: c.n }, (_, i) => (i % 2 ? `GET ${API}/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` : post(`Content-Length: ${Buffer.byteLength(rec)}\r\n`, rec))).join(
+          '',
+        ) + `GET ${API}/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
       break;
     case 'partial-headers':
       bytes = post(`Content-Length: ${rec.length}\r\n`, rec).slice(0, c.cut);
@@ -553,85 +759,99 @@ async function runRawCase(c: RawCase): Promise<void> {
   if (c.kind === 'pipelined' && answers.length !== c.n + 1) throw new Error(`pipelined: ${c.n + 1} requests, ${answers.length} answers`);
 }
 
-it(`answers ${TOTAL} generated hostile requests with no 5xx, no crash, and a JSON reason for every rejection`, async () => {
-  const started = Date.now();
-  const rssBefore = rssOf(exp.child.pid);
-  // 5 s: the box has 2 cores shared by the exporter, this worker, spawned commands and (in npm test) other suites.
-  const health = watchHealth(exp, 250, 5000);
-  const rawTotal = Math.max(50, Math.round(TOTAL * RAW_SHARE));
-  const httpTotal = TOTAL - rawTotal;
-  const batches = Math.max(1, Math.ceil(httpTotal / 4000));
-  const betweenBatches: number[] = [];
-  const seed = Number(process.env.HARDENING_SEED) || Date.now() % 2 ** 31;
-  try {
-    for (let b = 0; b < batches; b++) {
-      const runs = Math.ceil(httpTotal / batches / PARALLEL);
-      await Promise.all(
-        Array.from({ length: PARALLEL }, (_, k) =>
-          fc.assert(
-            fc.asyncProperty(anyCase, (c) => runCase(c)),
-            { numRuns: runs, seed: seed + b * PARALLEL + k, endOnFailure: true, interruptAfterTimeLimit: FULL ? 3_600_000 : 240_000 },
+it(
+  `answers ${TOTAL} generated hostile requests with no 5xx, no crash, and a JSON reason for every rejection`,
+  async () => {
+    const started = Date.now();
+    const rssBefore = rssOf(exp.child.pid);
+    // 5 s: the box has 2 cores shared by the exporter, this worker, spawned commands and (in npm test) other suites.
+    const health = watchHealth(exp, 250, 5000);
+    const rawTotal = Math.max(50, Math.round(TOTAL * RAW_SHARE));
+    const httpTotal = TOTAL - rawTotal;
+    const batches = Math.max(1, Math.ceil(httpTotal / 4000));
+    const betweenBatches: number[] = [];
+    const seed = Number(process.env.HARDENING_SEED) || Date.now() % 2 ** 31;
+    try {
+      for (let b = 0; b < batches; b++) {
+        const runs = Math.ceil(httpTotal / batches / PARALLEL);
+        await Promise.all(
+          Array.from({ length: PARALLEL }, (_, k) =>
+            fc.assert(
+              fc.asyncProperty(anyCase, (c) => runCase(c)),
+              { numRuns: runs, seed: seed + b * PARALLEL + k, endOnFailure: true, interruptAfterTimeLimit: FULL ? 3_600_000 : 240_000 },
+            ),
           ),
-        ),
+        );
+        betweenBatches.push(Math.round(await healthLatency(exp, 5000)));
+      }
+      await fc.assert(
+        fc.asyncProperty(rawCase, (c) => runRawCase(c)),
+        { numRuns: rawTotal, seed, endOnFailure: true },
       );
       betweenBatches.push(Math.round(await healthLatency(exp, 5000)));
+    } finally {
+      const h = await health.stop();
+      const seconds = (Date.now() - started) / 1000;
+      report('fuzz', {
+        seed,
+        cases: caseCount,
+        seconds: Math.round(seconds),
+        casesPerSecond: Math.round(caseCount / seconds),
+        byStatus,
+        fiveHundreds: Object.entries(byStatus)
+          .filter(([s]) => Number(s) >= 500)
+          .reduce((n, [, v]) => n + v, 0),
+        rejections4xx: Object.entries(byStatus)
+          .filter(([s]) => Number(s) >= 400 && Number(s) < 500)
+          .reduce((n, [, v]) => n + v, 0),
+        byEndpoint,
+        healthChecks: h.checks,
+        healthFailures: h.failures.length,
+        healthWorstMs: h.worstMs,
+        exporterStallMaxMs: h.exporterStallMaxMs,
+        healthBetweenBatchesMs: betweenBatches,
+        rssBeforeMb: mb(rssBefore),
+        rssAfterMb: mb(rssOf(exp.child.pid)),
+        unexpectedErrorLogs: unexpectedErrors(exp).length,
+        slowest,
+      });
+      expect(h.failures).toEqual([]);
     }
-    await fc.assert(
-      fc.asyncProperty(rawCase, (c) => runRawCase(c)),
-      { numRuns: rawTotal, seed, endOnFailure: true },
-    );
-    betweenBatches.push(Math.round(await healthLatency(exp, 5000)));
-  } finally {
-    const h = await health.stop();
-    const seconds = (Date.now() - started) / 1000;
-    report('fuzz', {
-      seed,
-      cases: caseCount,
-      seconds: Math.round(seconds),
-      casesPerSecond: Math.round(caseCount / seconds),
-      byStatus,
-      fiveHundreds: Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, v]) => n + v, 0),
-      rejections4xx: Object.entries(byStatus).filter(([s]) => Number(s) >= 400 && Number(s) < 500).reduce((n, [, v]) => n + v, 0),
-      byEndpoint,
-      healthChecks: h.checks,
-      healthFailures: h.failures.length,
-      healthWorstMs: h.worstMs,
-      exporterStallMaxMs: h.exporterStallMaxMs,
-      healthBetweenBatchesMs: betweenBatches,
-      rssBeforeMb: mb(rssBefore),
-      rssAfterMb: mb(rssOf(exp.child.pid)),
-      unexpectedErrorLogs: unexpectedErrors(exp).length,
-      slowest,
-    });
-    expect(h.failures).toEqual([]);
-  }
-  expect(caseCount).toBeGreaterThanOrEqual(TOTAL);
-  expect(unexpectedErrors(exp)).toEqual([]);
-  expect(exp.child.exitCode).toBeNull();
-}, FULL ? 3_600_000 : 300_000);
+    expect(caseCount).toBeGreaterThanOrEqual(TOTAL);
+    expect(unexpectedErrors(exp)).toEqual([]);
+    expect(exp.child.exitCode).toBeNull();
+  },
+  FULL ? 3_600_000 : 300_000,
+);
 
 // The ingest fast path (a predicate compiled from the zod schema, in front of zod) may only say
 // yes where zod says yes and returns the same value: a wrong yes would store what zod refuses.
 const fastPath = (validate as { isValidRecord?: (v: unknown) => boolean }).isValidRecord;
 const DIFFERENTIAL = scale('FAST_PATH_CASES', 20_000, 1_000_000);
-(fastPath ? it : it.skip)(`the ingest fast path accepts nothing zod refuses or changes (${DIFFERENTIAL} generated records)`, () => {
-  let yes = 0;
-  const check = (rec: unknown) => {
-    if (!fastPath!(rec)) return;
-    yes++;
-    const parsed = ingestRecordSchema.safeParse(rec);
-    if (!parsed.success) throw new Error(`fast path accepted what zod refuses: ${parsed.error.issues[0].message}`);
-    // (structuredClone: the same content, whatever the prototype; zod returns plain objects.)
-    if (!isDeepStrictEqual(structuredClone(parsed.data), structuredClone(rec))) throw new Error(`fast path accepted what zod changes: ${JSON.stringify(rec)} → ${JSON.stringify(parsed.data)}`);
-  };
-  fc.assert(
-    fc.property(mutatedRecord, (rec) => {
-      check(rec);
-      // As it arrives over HTTP: JSON turns NaN/Infinity into null and drops undefined.
-      check(JSON.parse(JSON.stringify(rec)));
-    }),
-    { numRuns: DIFFERENTIAL },
-  );
-  report('fuzz-fast-path', { cases: DIFFERENTIAL * 2, fastPathAccepted: yes });
-  expect(yes).toBeGreaterThan(0);
-}, FULL ? 1_800_000 : 120_000);
+(fastPath ? it : it.skip)(
+  `the ingest fast path accepts nothing zod refuses or changes (${DIFFERENTIAL} generated records)`,
+  () => {
+    let yes = 0;
+    const check = (rec: unknown) => {
+      if (!fastPath!(rec)) return;
+      yes++;
+      const parsed = ingestRecordSchema.safeParse(rec);
+      if (!parsed.success) throw new Error(`fast path accepted what zod refuses: ${parsed.error.issues[0].message}`);
+      // (structuredClone: the same content, whatever the prototype; zod returns plain objects.)
+      if (!isDeepStrictEqual(structuredClone(parsed.data), structuredClone(rec))) {
+        throw new Error(`fast path accepted what zod changes: ${JSON.stringify(rec)} → ${JSON.stringify(parsed.data)}`);
+      }
+    };
+    fc.assert(
+      fc.property(mutatedRecord, (rec) => {
+        check(rec);
+        // As it arrives over HTTP: JSON turns NaN/Infinity into null and drops undefined.
+        check(JSON.parse(JSON.stringify(rec)));
+      }),
+      { numRuns: DIFFERENTIAL },
+    );
+    report('fuzz-fast-path', { cases: DIFFERENTIAL * 2, fastPathAccepted: yes });
+    expect(yes).toBeGreaterThan(0);
+  },
+  FULL ? 1_800_000 : 120_000,
+);

@@ -43,7 +43,10 @@ export function rssOf(pid: number | undefined): number {
 export const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
 /** Starts the real exporter with a JSON config; `commands: true` adds the fixture commands. */
-export async function startWith(config: Record<string, unknown>, opts: { commands?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; token?: string | null; dataDir?: string } = {}): Promise<RunningExporter> {
+export async function startWith(
+  config: Record<string, unknown>,
+  opts: { commands?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; token?: string | null; dataDir?: string } = {},
+): Promise<RunningExporter> {
   let file: string;
   if (opts.commands) {
     file = commandsConfig(config);
@@ -76,26 +79,25 @@ export function request(
   const u = new URL(base);
   const headers = { ...opts.headers };
   // Node frames a GET/DELETE/… body only when told its length; unframed bytes would be the next request.
-  if (opts.body !== undefined && !Object.keys(headers).some((k) => /^(content-length|transfer-encoding)$/i.test(k))) headers['Content-Length'] = String(Buffer.byteLength(opts.body));
+  if (opts.body !== undefined && !Object.keys(headers).some((k) => /^(content-length|transfer-encoding)$/i.test(k))) {
+    headers['Content-Length'] = String(Buffer.byteLength(opts.body));
+  }
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: Number(u.port), method, path: target, headers, agent, setHost: true },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const sse = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
-        if (sse) {
-          // Streams never end by themselves: the status and headers are what is checked.
-          res.destroy();
-          return resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0), text: '' });
-        }
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = http.request({ host: u.hostname, port: Number(u.port), method, path: target, headers, agent, setHost: true }, (res) => {
+      const chunks: Buffer[] = [];
+      const sse = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
+      if (sse) {
+        // Streams never end by themselves: the status and headers are what is checked.
+        res.destroy();
+        return resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0), text: '' });
+      }
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+      });
+      res.on('error', reject);
+    });
     req.setTimeout(opts.timeoutMs ?? 15000, () => req.destroy(new Error(`${method} ${target.slice(0, 80)}: no answer in ${opts.timeoutMs ?? 15000} ms`)));
     req.on('error', reject);
     if (opts.body !== undefined) req.end(opts.body);
@@ -109,7 +111,11 @@ export function request(
  * `halfClose` ends our side after writing (a body cut short); otherwise the socket stays open
  * until the answer is complete. Returns the parsed status (null when the server just closed).
  */
-export function rawExchange(base: string, bytes: Buffer, opts: { timeoutMs?: number; halfClose?: boolean; destroyAfterMs?: number } = {}): Promise<{ status: number | null; text: string; closedBy: 'server' | 'timeout' | 'us' }> {
+export function rawExchange(
+  base: string,
+  bytes: Buffer,
+  opts: { timeoutMs?: number; halfClose?: boolean; destroyAfterMs?: number } = {},
+): Promise<{ status: number | null; text: string; closedBy: 'server' | 'timeout' | 'us' }> {
   const u = new URL(base);
   return new Promise((resolve) => {
     const socket = net.connect(Number(u.port), u.hostname);
@@ -234,7 +240,10 @@ export async function exporterLagMax(exp: RunningExporter): Promise<number | und
 
 /** Lines of the exporter's stderr that report an unexpected error (a 500 or a failed tick). */
 export function unexpectedErrors(exp: RunningExporter): string[] {
-  return exp.stderr().split('\n').filter((l) => / error (unexpected error|tick failed|server error)/.test(l));
+  return exp
+    .stderr()
+    .split('\n')
+    .filter((l) => / error (unexpected error|tick failed|server error)/.test(l));
 }
 
 export function markerDir(): string {
@@ -297,7 +306,9 @@ export async function heapAfterGc(exp: RunningExporter): Promise<number> {
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
-  socket.write(`GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.from('runboard-harden!').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(
+    `GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.from('runboard-harden!').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   // Frames only once the server has switched protocols (it may drop earlier ones).
   await Promise.race([upgrade, sleep(10000)]);
   if (!upgraded) throw new Error('inspector: no WebSocket upgrade');
@@ -305,7 +316,11 @@ export async function heapAfterGc(exp: RunningExporter): Promise<number> {
   const call = (method: string) =>
     new Promise<unknown>((resolve, reject) => {
       const id = next++;
-      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method} (upgraded ${upgraded}, ${buf.length} bytes pending: ${JSON.stringify(buf.subarray(0, 200).toString('latin1'))})`)), 30000);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`inspector: no answer to ${method} (upgraded ${upgraded}, ${buf.length} bytes pending: ${JSON.stringify(buf.subarray(0, 200).toString('latin1'))})`)),
+        30000,
+      );
       waiting.set(id, (r) => {
         clearTimeout(timer);
         resolve(r);

@@ -78,7 +78,18 @@ describe('default allow-list', () => {
   });
 
   it('answers only the names it is known by (loopback, IP literals, *.localhost, this machine, the compose service), not their look-alikes', async () => {
-    const known = [`localhost:${port}`, `LOCALHOST:${port}`, `localhost.:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `10.1.2.3:${port}`, `app.localhost:${port}`, `exporter:${port}`, 'exporter', os.hostname()];
+    const known = [
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      `localhost.:${port}`,
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+      `10.1.2.3:${port}`,
+      `app.localhost:${port}`,
+      `exporter:${port}`,
+      'exporter',
+      os.hostname(),
+    ];
     for (const host of known) {
       for (const r of ROUTES.filter((x) => !x.path.includes('no-such-route'))) {
         const res = await request(exp.url, r.method, r.path, { headers: { Host: host, ...auth() } });

@@ -154,7 +154,15 @@ const REFUSED: Array<[string, unknown, RegExp]> = [
   ['color', '--color=blue', /one of/],
 ];
 
-const expectedArgv = (p: { mode: string; name: string; rest: string; force?: boolean }) => ['--mode', p.mode, p.name, `--file=/srv/data/${p.name}`, ...(p.force ? ['--force'] : []), '--', p.rest];
+const expectedArgv = (p: { mode: string; name: string; rest: string; force?: boolean }) => [
+  '--mode',
+  p.mode,
+  p.name,
+  `--file=/srv/data/${p.name}`,
+  ...(p.force ? ['--force'] : []),
+  '--',
+  p.rest,
+];
 
 interface Printed {
   argv: string[];
@@ -174,7 +182,11 @@ async function runAndRead(command: string, parameters: Record<string, unknown>):
   let outcome: string | undefined;
   for (const block of text.split('\n\n')) {
     const ev = /^event: (\w+)$/m.exec(block)?.[1];
-    const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+    const data = block
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6))
+      .join('\n');
     if (ev === 'line') {
       const line = JSON.parse(data) as { stream: string; text: string };
       if (line.stream === 'stdout') stdout += line.text;
@@ -259,23 +271,38 @@ it('refuses what a parameter pattern does not allow, and hostile command ids are
   expect(fs.readdirSync(markers)).toEqual([]);
 }, 60000);
 
-it(`keeps argv shape for ${GENERATED} generated values (fast-check)`, async () => {
-  const piece = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 12 }),
-    fc.string({ unit: 'grapheme', maxLength: 12 }),
-    fc.constantFrom(...corpus(markers).slice(0, 40)),
-    fc.constantFrom('--', '-', '=', '{', '}', '{{', '{name}', '{rest}', '$', '`', '"', "'", '\\', '\n', ' '),
-  );
-  // Values the runner must pass; those it must refuse (NUL, lone surrogates, too long) are filtered out here and covered above.
-  const value = (max: number) => fc.array(piece, { maxLength: 6 }).map((ps) => ps.join('').slice(0, max).replace(/\u0000/g, '').replace(LONE_SURROGATE, ''));
-  await fc.assert(
-    fc.asyncProperty(fc.array(fc.record({ mode: value(MAX.mode), name: value(MAX.name), rest: value(MAX.rest), force: fc.boolean() }), { minLength: 4, maxLength: 4 }), async (batch) => {
-      const found = await Promise.all(batch.map((p) => checkAccepted(p)));
-      stats.generated += batch.length;
-      const problem = found.find((f) => f !== undefined);
-      if (problem) throw new Error(problem);
-    }),
-    { numRuns: Math.ceil(GENERATED / 4), endOnFailure: true },
-  );
-  expect(fs.readdirSync(markers)).toEqual([]);
-}, FULL ? 1_800_000 : 180000);
+it(
+  `keeps argv shape for ${GENERATED} generated values (fast-check)`,
+  async () => {
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.constantFrom(...corpus(markers).slice(0, 40)),
+      fc.constantFrom('--', '-', '=', '{', '}', '{{', '{name}', '{rest}', '$', '`', '"', "'", '\\', '\n', ' '),
+    );
+    // Values the runner must pass; those it must refuse (NUL, lone surrogates, too long) are filtered out here and covered above.
+    const value = (max: number) =>
+      fc.array(piece, { maxLength: 6 }).map((ps) =>
+        ps
+          .join('')
+          .slice(0, max)
+          // eslint-disable-next-line no-control-regex -- NUL is the character being removed
+          .replace(/\u0000/g, '')
+          .replace(LONE_SURROGATE, ''),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ mode: value(MAX.mode), name: value(MAX.name), rest: value(MAX.rest), force: fc.boolean() }), { minLength: 4, maxLength: 4 }),
+        async (batch) => {
+          const found = await Promise.all(batch.map((p) => checkAccepted(p)));
+          stats.generated += batch.length;
+          const problem = found.find((f) => f !== undefined);
+          if (problem) throw new Error(problem);
+        },
+      ),
+      { numRuns: Math.ceil(GENERATED / 4), endOnFailure: true },
+    );
+    expect(fs.readdirSync(markers)).toEqual([]);
+  },
+  FULL ? 1_800_000 : 180000,
+);

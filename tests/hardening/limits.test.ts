@@ -21,7 +21,17 @@ const errorOf = (res: RawResponse) => (JSON.parse(res.text) as { error: { code: 
 beforeAll(async () => {
   exp = await startWith(
     {
-      limits: { bodyBytes: 65536, batchRecords: 100, labelValues: 5, streamClients: 4, historyMaxPoints: 50, concurrentRuns: 1, runQueue: 1, runOutputBytes: 4096, requestsPerSecond: 0 },
+      limits: {
+        bodyBytes: 65536,
+        batchRecords: 100,
+        labelValues: 5,
+        streamClients: 4,
+        historyMaxPoints: 50,
+        concurrentRuns: 1,
+        runQueue: 1,
+        runOutputBytes: 4096,
+        requestsPerSecond: 0,
+      },
       sampling: { intervalSeconds: 0.2 },
     },
     { commands: true },
@@ -41,7 +51,11 @@ describe('limits.bodyBytes (65536 here)', () => {
     expect(over.status).toBe(413);
     expect(errorOf(over)).toMatchObject({ code: 'body_too_large' });
     expect(errorOf(over).message).toMatch(/limits\.bodyBytes/);
-    for (const [method, path] of [['POST', '/api/v1/templates'], ['PUT', '/api/v1/templates/x'], ['POST', '/api/v1/commands/echo/runs']]) {
+    for (const [method, path] of [
+      ['POST', '/api/v1/templates'],
+      ['PUT', '/api/v1/templates/x'],
+      ['POST', '/api/v1/commands/echo/runs'],
+    ]) {
       const res = await request(exp.url, method, path, { headers: H(), body: '{}'.padEnd(65537, ' ') });
       expect([method, path, res.status]).toEqual([method, path, 413]);
     }
@@ -99,7 +113,10 @@ describe('limits.labelValues (5 here)', () => {
   });
 });
 
-async function waitRun(id: string, timeoutMs = 20000): Promise<{ status: string; outcome: string; durationSeconds: number; truncated: boolean; outputBytes: number; queuePosition: number | null }> {
+async function waitRun(
+  id: string,
+  timeoutMs = 20000,
+): Promise<{ status: string; outcome: string; durationSeconds: number; truncated: boolean; outputBytes: number; queuePosition: number | null }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = JSON.parse((await request(exp.url, 'GET', `/api/v1/runs/${id}`, { headers: H() })).text);

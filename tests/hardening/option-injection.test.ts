@@ -67,13 +67,57 @@ beforeAll(async () => {
   exp = await startWith({
     limits: { concurrentRuns: 4, runQueue: 20 },
     commands: [
-      { id: 'git-log', title: 'git log', executable: BIN.git, args: ['-C', dirs.repo, 'log', '--oneline', '{ref}'], parameters: { ref: text({ default: 'HEAD' }) }, env: ['PATH', 'HOME'] },
-      { id: 'find-name', title: 'find by name', executable: BIN.find, cwd: dirs.files, args: ['{dir}', '-name', '{name}'], parameters: { dir: text({ default: '.' }), name: text({ default: 'x' }) }, env: ['PATH'] },
-      { id: 'find-path', title: 'find under a root', executable: BIN.find, cwd: dirs.files, args: ['{dir}', '-name', 'x'], parameters: { dir: { type: 'path', root: dirs.files, default: '.' } }, env: ['PATH'] },
-      { id: 'tar-extract', title: 'extract one member', executable: BIN.tar, args: ['-xf', archive, '-C', dirs.extract, '{member}'], parameters: { member: text({ default: 'a.txt' }) }, env: ['PATH'] },
+      {
+        id: 'git-log',
+        title: 'git log',
+        executable: BIN.git,
+        args: ['-C', dirs.repo, 'log', '--oneline', '{ref}'],
+        parameters: { ref: text({ default: 'HEAD' }) },
+        env: ['PATH', 'HOME'],
+      },
+      {
+        id: 'find-name',
+        title: 'find by name',
+        executable: BIN.find,
+        cwd: dirs.files,
+        args: ['{dir}', '-name', '{name}'],
+        parameters: { dir: text({ default: '.' }), name: text({ default: 'x' }) },
+        env: ['PATH'],
+      },
+      {
+        id: 'find-path',
+        title: 'find under a root',
+        executable: BIN.find,
+        cwd: dirs.files,
+        args: ['{dir}', '-name', 'x'],
+        parameters: { dir: { type: 'path', root: dirs.files, default: '.' } },
+        env: ['PATH'],
+      },
+      {
+        id: 'tar-extract',
+        title: 'extract one member',
+        executable: BIN.tar,
+        args: ['-xf', archive, '-C', dirs.extract, '{member}'],
+        parameters: { member: text({ default: 'a.txt' }) },
+        env: ['PATH'],
+      },
       { id: 'ls-dir', title: 'list a directory', executable: BIN.ls, args: ['-1', '{dir}'], parameters: { dir: { type: 'path', root: dirs.root, default: '.' } }, env: ['PATH'] },
-      { id: 'head-lines', title: 'first lines', executable: BIN.head, args: ['-n', '{lines}', tenLines], parameters: { lines: { type: 'integer', max: 100, default: 3 } }, env: ['PATH'] },
-      { id: 'head-offset', title: 'lines with a negative count', executable: BIN.head, args: ['-n', '{lines}', tenLines], parameters: { lines: { type: 'integer', min: -10, max: 100, default: 3 } }, env: ['PATH'] },
+      {
+        id: 'head-lines',
+        title: 'first lines',
+        executable: BIN.head,
+        args: ['-n', '{lines}', tenLines],
+        parameters: { lines: { type: 'integer', max: 100, default: 3 } },
+        env: ['PATH'],
+      },
+      {
+        id: 'head-offset',
+        title: 'lines with a negative count',
+        executable: BIN.head,
+        args: ['-n', '{lines}', tenLines],
+        parameters: { lines: { type: 'integer', min: -10, max: 100, default: 3 } },
+        env: ['PATH'],
+      },
       {
         id: 'redos',
         title: 'a backtracking pattern',
@@ -108,7 +152,10 @@ async function runToEnd(e: RunningExporter, command: string, parameters: Record<
   const { id } = JSON.parse(res.text) as { id: string };
   const c = await connectSse(`${e.url}/api/v1/runs/${id}/output`, { Authorization: `Bearer ${e.token}` });
   await c.closed;
-  const output = c.events.filter((ev) => ev.event === 'line').map((ev) => (JSON.parse(ev.data) as { text: string }).text).join('\n');
+  const output = c.events
+    .filter((ev) => ev.event === 'line')
+    .map((ev) => (JSON.parse(ev.data) as { text: string }).text)
+    .join('\n');
   const end = c.events.find((ev) => ev.event === 'end');
   return { outcome: end ? (JSON.parse(end.data) as { outcome: string }).outcome : 'none', output };
 }

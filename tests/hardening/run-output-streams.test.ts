@@ -75,7 +75,13 @@ describe('run output: stalled readers and replays', () => {
       {
         limits: { concurrentRuns: 2, runQueue: 2, runOutputBytes: MIB, streamBufferBytes: MIB, streamClients: REPLAY_CLIENTS + 100 },
         commands: [
-          { id: 'flood-big', title: 'Prints a lot', executable: node, args: [path.join(FIXTURES, 'flood-gated.js'), path.join(gates, 'go'), String(FLOOD_MIB * MIB), '200'], timeoutSeconds: 300 },
+          {
+            id: 'flood-big',
+            title: 'Prints a lot',
+            executable: node,
+            args: [path.join(FIXTURES, 'flood-gated.js'), path.join(gates, 'go'), String(FLOOD_MIB * MIB), '200'],
+            timeoutSeconds: 300,
+          },
           // ~1.3 MB printed: the stored output is the 1 MiB cap (head and tail).
           { id: 'flood-1mib', title: 'Prints 1.3 MB', executable: node, args: [path.join(FIXTURES, 'flood.js'), 'lines', '25000', '40'] },
         ],
@@ -87,98 +93,108 @@ describe('run output: stalled readers and replays', () => {
     await exp?.stop();
   });
 
-  it(`drops ${STALLED_READERS} readers that never read a run printing ${FLOOD_MIB} MiB, RSS staying under baseline + ${RSS_BOUND_MB} MB`, async () => {
-    const figures: Record<string, unknown> = { floodMib: FLOOD_MIB, stalledReaders: STALLED_READERS };
-    const baseline = rssOf(exp.child.pid);
-    figures.rssBaselineMb = mb(baseline);
-    const slowBefore = await slowDrops(exp);
-    const id = await startRun(exp, 'flood-big');
-    // Attached before the flood starts (the command waits for the gate file).
-    const readers = await Promise.all(Array.from({ length: STALLED_READERS }, () => stalledReader(exp, `/api/v1/runs/${id}/output`)));
-    try {
-      const t0 = Date.now();
-      fs.writeFileSync(path.join(gates, 'go'), '');
-      let peak = baseline;
-      let run = await getRun(exp, id);
-      while (run.status !== 'finished') {
-        peak = Math.max(peak, rssOf(exp.child.pid));
-        await sleep(100);
-        run = await getRun(exp, id);
-        if (Date.now() - t0 > 240_000) throw new Error(`run still ${run.status} after 240 s`);
+  it(
+    `drops ${STALLED_READERS} readers that never read a run printing ${FLOOD_MIB} MiB, RSS staying under baseline + ${RSS_BOUND_MB} MB`,
+    async () => {
+      const figures: Record<string, unknown> = { floodMib: FLOOD_MIB, stalledReaders: STALLED_READERS };
+      const baseline = rssOf(exp.child.pid);
+      figures.rssBaselineMb = mb(baseline);
+      const slowBefore = await slowDrops(exp);
+      const id = await startRun(exp, 'flood-big');
+      // Attached before the flood starts (the command waits for the gate file).
+      const readers = await Promise.all(Array.from({ length: STALLED_READERS }, () => stalledReader(exp, `/api/v1/runs/${id}/output`)));
+      try {
+        const t0 = Date.now();
+        fs.writeFileSync(path.join(gates, 'go'), '');
+        let peak = baseline;
+        let run = await getRun(exp, id);
+        while (run.status !== 'finished') {
+          peak = Math.max(peak, rssOf(exp.child.pid));
+          await sleep(100);
+          run = await getRun(exp, id);
+          if (Date.now() - t0 > 240_000) throw new Error(`run still ${run.status} after 240 s`);
+        }
+        figures.runSeconds = Math.round((Date.now() - t0) / 100) / 10;
+        figures.printedMib = mb(run.outputBytes);
+        figures.rssPeakMb = mb(peak);
+        figures.rssGrowthMb = mb(peak - baseline);
+        expect(run.outcome).toBe('success');
+        expect(run.outputBytes).toBeGreaterThanOrEqual(FLOOD_MIB * MIB);
+
+        let dropped = 0;
+        await waitFor(`${STALLED_READERS} stalled readers dropped as slow`, async () => (dropped = (await slowDrops(exp)) - slowBefore) >= STALLED_READERS, 30_000, 250);
+        figures.droppedAsSlow = dropped;
+        expect(peak - baseline).toBeLessThan(RSS_BOUND_MB * MIB);
+        const m = await metricsText(exp);
+        expect(metricValue(m, 'runboard_stream_clients')).toBe(0);
+      } finally {
+        for (const r of readers) r.destroy();
+        report('run-output-stalled-readers', figures);
       }
-      figures.runSeconds = Math.round((Date.now() - t0) / 100) / 10;
-      figures.printedMib = mb(run.outputBytes);
-      figures.rssPeakMb = mb(peak);
-      figures.rssGrowthMb = mb(peak - baseline);
-      expect(run.outcome).toBe('success');
-      expect(run.outputBytes).toBeGreaterThanOrEqual(FLOOD_MIB * MIB);
+    },
+    FULL ? 600_000 : 120_000,
+  );
 
-      let dropped = 0;
-      await waitFor(`${STALLED_READERS} stalled readers dropped as slow`, async () => (dropped = (await slowDrops(exp)) - slowBefore) >= STALLED_READERS, 30_000, 250);
-      figures.droppedAsSlow = dropped;
-      expect(peak - baseline).toBeLessThan(RSS_BOUND_MB * MIB);
-      const m = await metricsText(exp);
-      expect(metricValue(m, 'runboard_stream_clients')).toBe(0);
-    } finally {
-      for (const r of readers) r.destroy();
-      report('run-output-stalled-readers', figures);
-    }
-  }, FULL ? 600_000 : 120_000);
+  it(
+    `answers health within ${HEALTH_BOUND_MS} ms while ${REPLAY_CLIENTS} clients replay a finished run's ~1 MiB output`,
+    async () => {
+      const figures: Record<string, unknown> = { clients: REPLAY_CLIENTS };
+      const id = await startRun(exp, 'flood-1mib');
+      await waitFor('the run to finish', async () => (await getRun(exp, id)).status === 'finished', 30_000);
 
-  it(`answers health within ${HEALTH_BOUND_MS} ms while ${REPLAY_CLIENTS} clients replay a finished run's ~1 MiB output`, async () => {
-    const figures: Record<string, unknown> = { clients: REPLAY_CLIENTS };
-    const id = await startRun(exp, 'flood-1mib');
-    await waitFor('the run to finish', async () => (await getRun(exp, id)).status === 'finished', 30_000);
+      // One reader first: what every replay must be (all stored lines in order, then `end`).
+      const one = await connectSse(`${exp.url}/api/v1/runs/${id}/output`, authHeaders(exp));
+      await one.closed;
+      const lines = one.events.filter((e) => e.event === 'line');
+      const seqs = lines.map((e) => Number(e.id));
+      expect(one.events[0].event).toBe('status');
+      expect(one.events[one.events.length - 1].event).toBe('end');
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      const storedBytes = lines.reduce((n, e) => n + Buffer.byteLength((JSON.parse(e.data) as { text: string }).text) + 1, 0);
+      figures.storedLines = lines.length;
+      figures.storedMib = mb(storedBytes);
+      expect(storedBytes).toBeGreaterThan(0.9 * MIB);
 
-    // One reader first: what every replay must be (all stored lines in order, then `end`).
-    const one = await connectSse(`${exp.url}/api/v1/runs/${id}/output`, authHeaders(exp));
-    await one.closed;
-    const lines = one.events.filter((e) => e.event === 'line');
-    const seqs = lines.map((e) => Number(e.id));
-    expect(one.events[0].event).toBe('status');
-    expect(one.events[one.events.length - 1].event).toBe('end');
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    const storedBytes = lines.reduce((n, e) => n + Buffer.byteLength((JSON.parse(e.data) as { text: string }).text) + 1, 0);
-    figures.storedLines = lines.length;
-    figures.storedMib = mb(storedBytes);
-    expect(storedBytes).toBeGreaterThan(0.9 * MIB);
+      // The clients read in their own process: 800 MB of reading would otherwise delay this
+      // process's health checks and be counted as the exporter's latency.
+      const clients = spawn(node, [path.resolve(__dirname, '../fixtures/streams/replay-clients.js'), `${exp.url}/api/v1/runs/${id}/output`, String(REPLAY_CLIENTS), exp.token], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      clients.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<void>((resolve) => clients.once('exit', () => resolve()));
 
-    // The clients read in their own process: 800 MB of reading would otherwise delay this
-    // process's health checks and be counted as the exporter's latency.
-    const clients = spawn(node, [path.resolve(__dirname, '../fixtures/streams/replay-clients.js'), `${exp.url}/api/v1/runs/${id}/output`, String(REPLAY_CLIENTS), exp.token], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    clients.stdout.on('data', (d) => (out += d));
-    const exited = new Promise<void>((resolve) => clients.once('exit', () => resolve()));
-
-    await exporterLagMax(exp); // resets the exporter's own event-loop delay maximum
-    let worst = 0;
-    let checks = 0;
-    let done = false;
-    void exited.then(() => (done = true));
-    try {
-      while (!done) {
-        worst = Math.max(worst, await healthLatency(exp, 10_000));
-        checks++;
-        await sleep(50);
+      await exporterLagMax(exp); // resets the exporter's own event-loop delay maximum
+      let worst = 0;
+      let checks = 0;
+      let done = false;
+      void exited.then(() => (done = true));
+      try {
+        while (!done) {
+          worst = Math.max(worst, await healthLatency(exp, 10_000));
+          checks++;
+          await sleep(50);
+        }
+      } finally {
+        if (!done) clients.kill();
       }
-    } finally {
-      if (!done) clients.kill();
-    }
-    const result = JSON.parse(out) as { sizes: Record<string, number>; endedWithEnd: number; errors: string[]; seconds: number };
-    figures.replaySeconds = result.seconds;
-    figures.replayedMib = mb(Object.entries(result.sizes).reduce((n, [size, count]) => n + Number(size) * count, 0));
-    figures.healthWorstMs = Math.round(worst);
-    figures.healthChecks = checks;
-    figures.exporterStallMaxMs = stallMs((await exporterLagMax(exp)) ?? 0);
-    report('run-output-replays', figures);
+      const result = JSON.parse(out) as { sizes: Record<string, number>; endedWithEnd: number; errors: string[]; seconds: number };
+      figures.replaySeconds = result.seconds;
+      figures.replayedMib = mb(Object.entries(result.sizes).reduce((n, [size, count]) => n + Number(size) * count, 0));
+      figures.healthWorstMs = Math.round(worst);
+      figures.healthChecks = checks;
+      figures.exporterStallMaxMs = stallMs((await exporterLagMax(exp)) ?? 0);
+      report('run-output-replays', figures);
 
-    // Every client got the same whole replay, ending with `end`.
-    expect(result.errors).toEqual([]);
-    expect(Object.values(result.sizes)).toEqual([REPLAY_CLIENTS]);
-    expect(result.endedWithEnd).toBe(REPLAY_CLIENTS);
-    expect(checks).toBeGreaterThan(0);
-    expect(worst).toBeLessThan(HEALTH_BOUND_MS);
-  }, FULL ? 600_000 : 120_000);
+      // Every client got the same whole replay, ending with `end`.
+      expect(result.errors).toEqual([]);
+      expect(Object.values(result.sizes)).toEqual([REPLAY_CLIENTS]);
+      expect(result.endedWithEnd).toBe(REPLAY_CLIENTS);
+      expect(checks).toBeGreaterThan(0);
+      expect(worst).toBeLessThan(HEALTH_BOUND_MS);
+    },
+    FULL ? 600_000 : 120_000,
+  );
 });
 
 describe('stream limits across both routes, overall and per client', () => {

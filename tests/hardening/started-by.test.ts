@@ -38,7 +38,7 @@ async function runCount(): Promise<number> {
 
 /** The ledger's row once the run is finished (what history and annotations show). */
 async function recorded(id: string): Promise<Run> {
-  for (const deadline = Date.now() + 15000; ; ) {
+  for (const deadline = Date.now() + 15000; ;) {
     const res = await request(exp.url, 'GET', `/api/v1/runs/${id}`, { headers: { Authorization: `Bearer ${exp.token}` } });
     const run = JSON.parse(res.text) as Run;
     if (run.status === 'finished') return run;

@@ -21,10 +21,13 @@ let exp: RunningExporter;
 const auth = () => ({ Authorization: `Bearer ${exp.token}` });
 
 beforeAll(async () => {
-  exp = await startWith({
-    sampling: { intervalSeconds: INTERVAL_MS / 1000, retentionSeconds: 20 },
-    limits: { streamClients: 1000, streamClientsPerClient: 1000, streamBufferBytes: 1024 * 1024, labelValues: 2000, liveSeries: 20000 },
-  }, { env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' } });
+  exp = await startWith(
+    {
+      sampling: { intervalSeconds: INTERVAL_MS / 1000, retentionSeconds: 20 },
+      limits: { streamClients: 1000, streamClientsPerClient: 1000, streamBufferBytes: 1024 * 1024, labelValues: 2000, liveSeries: 20000 },
+    },
+    { env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' } },
+  );
   // ~300 actions make ~1,500 series: an unfiltered frame is ~100 KB, so a reader that stops
   // reading is megabytes behind within seconds, and a full replay is ~20 MB per client.
   const records = Array.from({ length: 300 }, (_, i) => ({ kind: 'action', name: `stream-fault-${i}`, duration_seconds: 0.1 + (i % 7), success: i % 5 !== 0 }));
@@ -40,7 +43,9 @@ function stalledClient(path: string, headers: Record<string, string> = {}): Prom
   const u = new URL(exp.url);
   return new Promise((resolve) => {
     const s = net.connect(Number(u.port), u.hostname);
-    const extra = Object.entries({ ...auth(), ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const extra = Object.entries({ ...auth(), ...headers })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     s.on('error', () => undefined);
     // Dropped before it even read a byte (a replay past the bound) is fine too.
     s.once('close', () => resolve(s));
@@ -126,115 +131,119 @@ function gaps(c: SseConnection): number {
   return n;
 }
 
-it(`keeps good readers ticking through stalled readers, mid-event disconnects and ${CYCLES} connect/disconnect cycles, and memory returns to its baseline`, async () => {
-  const figures: Record<string, unknown> = { cycles: CYCLES, stalled: STALLED, midEvent: MID_EVENT };
-  const health = watchHealth(exp, 500);
-  const readers: SseConnection[] = [];
-  const t = Date.now();
-  const step = (what: string) => console.log(`[stream-faults] ${what} at ${Date.now() - t} ms`);
-  try {
-    readers.push(await connectSse(`${exp.url}/api/v1/stream?series=actions_in_flight,system_load1`, auth()));
-    readers.push(await connectSse(`${exp.url}/api/v1/stream?series=stream-fault-1*,actions_per_minute`, auth()));
-    // An unfiltered reader (~100 KB frames) that keeps up.
-    readers.push(await connectSse(`${exp.url}/api/v1/stream`, auth()));
-    await Promise.all(readers.map((r) => r.waitFor(3)));
-    step('readers connected');
+it(
+  `keeps good readers ticking through stalled readers, mid-event disconnects and ${CYCLES} connect/disconnect cycles, and memory returns to its baseline`,
+  async () => {
+    const figures: Record<string, unknown> = { cycles: CYCLES, stalled: STALLED, midEvent: MID_EVENT };
+    const health = watchHealth(exp, 500);
+    const readers: SseConnection[] = [];
+    const t = Date.now();
+    const step = (what: string) => console.log(`[stream-faults] ${what} at ${Date.now() - t} ms`);
+    try {
+      readers.push(await connectSse(`${exp.url}/api/v1/stream?series=actions_in_flight,system_load1`, auth()));
+      readers.push(await connectSse(`${exp.url}/api/v1/stream?series=stream-fault-1*,actions_per_minute`, auth()));
+      // An unfiltered reader (~100 KB frames) that keeps up.
+      readers.push(await connectSse(`${exp.url}/api/v1/stream`, auth()));
+      await Promise.all(readers.map((r) => r.waitFor(3)));
+      step('readers connected');
 
-    // Warm-up: the same kinds of traffic once, so the baseline includes what Node keeps around.
-    for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => cycle(i + k)));
-    step('warm-up done');
-    await sleep(1000);
-    // Both after a full collection, so the figures after the attack compare like with like.
-    const heapBaseline = await heapAfterGc(exp);
-    await sleep(1000);
-    const baseline = rssOf(exp.child.pid);
-    figures.rssBaselineMb = mb(baseline);
-    const started = Date.now();
-    const before = await metricsText(exp);
-    const slowBefore = metricValue(before, 'runboard_stream_disconnects_total', { reason: 'slow' }) ?? 0;
+      // Warm-up: the same kinds of traffic once, so the baseline includes what Node keeps around.
+      for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, (_, k) => cycle(i + k)));
+      step('warm-up done');
+      await sleep(1000);
+      // Both after a full collection, so the figures after the attack compare like with like.
+      const heapBaseline = await heapAfterGc(exp);
+      await sleep(1000);
+      const baseline = rssOf(exp.child.pid);
+      figures.rssBaselineMb = mb(baseline);
+      const started = Date.now();
+      const before = await metricsText(exp);
+      const slowBefore = metricValue(before, 'runboard_stream_disconnects_total', { reason: 'slow' }) ?? 0;
 
-    // 1. Stalled readers: half plain, half asking for a replay of the whole live store.
-    const stalled = await Promise.all(Array.from({ length: STALLED }, (_, i) => stalledClient(i % 2 ? '/api/v1/stream' : '/api/v1/stream?lastEventId=0')));
-    let peak = rssOf(exp.child.pid);
-    await waitFor(
-      `${STALLED} stalled readers dropped as slow`,
-      async () => {
+      // 1. Stalled readers: half plain, half asking for a replay of the whole live store.
+      const stalled = await Promise.all(Array.from({ length: STALLED }, (_, i) => stalledClient(i % 2 ? '/api/v1/stream' : '/api/v1/stream?lastEventId=0')));
+      let peak = rssOf(exp.child.pid);
+      await waitFor(
+        `${STALLED} stalled readers dropped as slow`,
+        async () => {
+          peak = Math.max(peak, rssOf(exp.child.pid));
+          const m = await metricsText(exp);
+          return (metricValue(m, 'runboard_stream_disconnects_total', { reason: 'slow' }) ?? 0) - slowBefore >= STALLED;
+        },
+        60000,
+      );
+      figures.rssPeakWithStalledMb = mb(peak);
+      step('stalled readers dropped');
+      for (const s of stalled) s.destroy();
+
+      // 2. Disconnects in the middle of an event, with FIN and with RST.
+      for (let i = 0; i < MID_EVENT; i += 20) await Promise.all(Array.from({ length: Math.min(20, MID_EVENT - i) }, (_, k) => midEventClient((i + k) % 2 === 0)));
+
+      step('mid-event disconnects done');
+      // 3. Connect/disconnect cycles, 25 at a time (RSS noted after each half, as a figure).
+      const t0 = Date.now();
+      const rssAtHalf: number[] = [];
+      for (let i = 0; i < CYCLES; i += 25) {
+        await Promise.all(Array.from({ length: Math.min(25, CYCLES - i) }, (_, k) => cycle(i + k)));
         peak = Math.max(peak, rssOf(exp.child.pid));
-        const m = await metricsText(exp);
-        return (metricValue(m, 'runboard_stream_disconnects_total', { reason: 'slow' }) ?? 0) - slowBefore >= STALLED;
-      },
-      60000,
-    );
-    figures.rssPeakWithStalledMb = mb(peak);
-    step('stalled readers dropped');
-    for (const s of stalled) s.destroy();
-
-    // 2. Disconnects in the middle of an event, with FIN and with RST.
-    for (let i = 0; i < MID_EVENT; i += 20) await Promise.all(Array.from({ length: Math.min(20, MID_EVENT - i) }, (_, k) => midEventClient((i + k) % 2 === 0)));
-
-    step('mid-event disconnects done');
-    // 3. Connect/disconnect cycles, 25 at a time (RSS noted after each half, as a figure).
-    const t0 = Date.now();
-    const rssAtHalf: number[] = [];
-    for (let i = 0; i < CYCLES; i += 25) {
-      await Promise.all(Array.from({ length: Math.min(25, CYCLES - i) }, (_, k) => cycle(i + k)));
-      peak = Math.max(peak, rssOf(exp.child.pid));
-      if (i + 25 === Math.ceil(CYCLES / 50) * 25 || i + 25 >= CYCLES) {
-        await sleep(1000);
-        rssAtHalf.push(rssOf(exp.child.pid));
+        if (i + 25 === Math.ceil(CYCLES / 50) * 25 || i + 25 >= CYCLES) {
+          await sleep(1000);
+          rssAtHalf.push(rssOf(exp.child.pid));
+        }
       }
+      figures.rssAfterEachHalfMb = rssAtHalf.map(mb);
+      step('cycles done');
+      figures.cyclesSeconds = Math.round((Date.now() - t0) / 100) / 10;
+      figures.rssPeakMb = mb(peak);
+
+      // A reader that asks for everything it missed (the whole store, ~20 MB) gets all of it, in
+      // order, and then the live ticks: the replay waits for the reader instead of buffering it.
+      const replayer = await connectSse(`${exp.url}/api/v1/stream`, { ...auth(), 'Last-Event-ID': '0' });
+      const ringTicks = Math.round((20 * 1000) / INTERVAL_MS);
+      await replayer.waitFor(ringTicks + 5, 60000);
+      figures.replayTicks = replayer.events.length;
+      figures.replayGaps = gaps(replayer);
+      expect(gaps(replayer)).toBe(0);
+      replayer.close();
+      step('full replay read');
+
+      // Only the readers are left in the hub.
+      await waitFor('the hub to hold only the readers', async () => (await hubSize()) === readers.length, 15000);
+      const after = await metricsText(exp);
+      figures.streamClientsGauge = metricValue(after, 'runboard_stream_clients');
+      figures.disconnects = {
+        client: metricValue(after, 'runboard_stream_disconnects_total', { reason: 'client' }),
+        slow: metricValue(after, 'runboard_stream_disconnects_total', { reason: 'slow' }),
+      };
+      expect(metricValue(after, 'runboard_stream_clients')).toBe(readers.length);
+
+      // Memory: after a full collection (forced through the inspector, as for the baseline) the JS
+      // heap is back at its baseline (no client, replay or buffer is kept) and so is RSS.
+      const heapAfter = await heapAfterGc(exp);
+      await sleep(1000);
+      const rssAfter = rssOf(exp.child.pid);
+      figures.heapAfterGcMb = { baseline: mb(heapBaseline), after: mb(heapAfter) };
+      figures.rssAfterMb = mb(rssAfter);
+      figures.rssGrowthPercent = Math.round(((rssAfter - baseline) / baseline) * 1000) / 10;
+      expect(heapAfter).toBeLessThan(heapBaseline * 1.1 + 4 * 1048576);
+      expect(rssAfter).toBeLessThan(baseline * 1.3 + 8 * 1048576);
+
+      // The readers kept their ticks the whole time, none missing.
+      const seconds = (Date.now() - started) / 1000;
+      figures.attackSeconds = Math.round(seconds);
+      figures.readerTicks = readers.map((r) => r.events.length);
+      figures.readerGaps = readers.map(gaps);
+      expect(readers.map(gaps)).toEqual(readers.map(() => 0));
+      for (const r of readers) expect(r.events.length).toBeGreaterThan((seconds * 1000) / INTERVAL_MS / 2);
+    } finally {
+      for (const r of readers) r.close();
+      const h = await health.stop();
+      figures.healthWorstMs = h.worstMs;
+      figures.healthFailures = h.failures.length;
+      figures.exporterStallMaxMs = h.exporterStallMaxMs;
+      report('stream-faults', figures);
+      expect(h.failures).toEqual([]);
     }
-    figures.rssAfterEachHalfMb = rssAtHalf.map(mb);
-    step('cycles done');
-    figures.cyclesSeconds = Math.round((Date.now() - t0) / 100) / 10;
-    figures.rssPeakMb = mb(peak);
-
-    // A reader that asks for everything it missed (the whole store, ~20 MB) gets all of it, in
-    // order, and then the live ticks: the replay waits for the reader instead of buffering it.
-    const replayer = await connectSse(`${exp.url}/api/v1/stream`, { ...auth(), 'Last-Event-ID': '0' });
-    const ringTicks = Math.round((20 * 1000) / INTERVAL_MS);
-    await replayer.waitFor(ringTicks + 5, 60000);
-    figures.replayTicks = replayer.events.length;
-    figures.replayGaps = gaps(replayer);
-    expect(gaps(replayer)).toBe(0);
-    replayer.close();
-    step('full replay read');
-
-    // Only the readers are left in the hub.
-    await waitFor('the hub to hold only the readers', async () => (await hubSize()) === readers.length, 15000);
-    const after = await metricsText(exp);
-    figures.streamClientsGauge = metricValue(after, 'runboard_stream_clients');
-    figures.disconnects = {
-      client: metricValue(after, 'runboard_stream_disconnects_total', { reason: 'client' }),
-      slow: metricValue(after, 'runboard_stream_disconnects_total', { reason: 'slow' }),
-    };
-    expect(metricValue(after, 'runboard_stream_clients')).toBe(readers.length);
-
-    // Memory: after a full collection (forced through the inspector, as for the baseline) the JS
-    // heap is back at its baseline (no client, replay or buffer is kept) and so is RSS.
-    const heapAfter = await heapAfterGc(exp);
-    await sleep(1000);
-    const rssAfter = rssOf(exp.child.pid);
-    figures.heapAfterGcMb = { baseline: mb(heapBaseline), after: mb(heapAfter) };
-    figures.rssAfterMb = mb(rssAfter);
-    figures.rssGrowthPercent = Math.round(((rssAfter - baseline) / baseline) * 1000) / 10;
-    expect(heapAfter).toBeLessThan(heapBaseline * 1.1 + 4 * 1048576);
-    expect(rssAfter).toBeLessThan(baseline * 1.3 + 8 * 1048576);
-
-    // The readers kept their ticks the whole time, none missing.
-    const seconds = (Date.now() - started) / 1000;
-    figures.attackSeconds = Math.round(seconds);
-    figures.readerTicks = readers.map((r) => r.events.length);
-    figures.readerGaps = readers.map(gaps);
-    expect(readers.map(gaps)).toEqual(readers.map(() => 0));
-    for (const r of readers) expect(r.events.length).toBeGreaterThan((seconds * 1000) / INTERVAL_MS / 2);
-  } finally {
-    for (const r of readers) r.close();
-    const h = await health.stop();
-    figures.healthWorstMs = h.worstMs;
-    figures.healthFailures = h.failures.length;
-    figures.exporterStallMaxMs = h.exporterStallMaxMs;
-    report('stream-faults', figures);
-    expect(h.failures).toEqual([]);
-  }
-}, FULL ? 900_000 : 180_000);
+  },
+  FULL ? 900_000 : 180_000,
+);

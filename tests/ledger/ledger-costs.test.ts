@@ -159,7 +159,12 @@ describe('Ledger cost records', () => {
       source: first.source,
     });
     const mid = all[100].t;
-    expect(ledger.costRecords({ from: mid, to: Number.MAX_SAFE_INTEGER, limit: 5 }).map((r) => r.t)).toEqual(all.filter((r) => r.t >= mid).slice(0, 5).map((r) => r.t));
+    expect(ledger.costRecords({ from: mid, to: Number.MAX_SAFE_INTEGER, limit: 5 }).map((r) => r.t)).toEqual(
+      all
+        .filter((r) => r.t >= mid)
+        .slice(0, 5)
+        .map((r) => r.t),
+    );
   });
 
   it('stores a batch all or nothing', () => {

@@ -19,8 +19,7 @@ const userVersion = (file: string): number => {
   }
 };
 
-const tables = (db: Database.Database): string[] =>
-  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]);
+const tables = (db: Database.Database): string[] => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
 
 describe('Ledger migrations', () => {
   it('migrates a new ledger to the latest version and does nothing on reopen', () => {
@@ -42,7 +41,9 @@ describe('Ledger migrations', () => {
     const file = tmpFile();
     const db = new Database(file);
     expect(runMigrations(db, migrations.slice(0, 1))).toEqual([1]);
-    const insert = db.prepare(`INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, command, source) VALUES (?, 'openai', ?, ?, 1, ?, ?, 1, ?, 'ingest')`);
+    const insert = db.prepare(
+      `INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, command, source) VALUES (?, 'openai', ?, ?, 1, ?, ?, 1, ?, 'ingest')`,
+    );
     const hour = 3_600_000;
     insert.run(10 * hour + 5, 'gpt-4o', 100, 0.5, 'client', 'build');
     insert.run(10 * hour + 6, 'gpt-4o', 200, 0.25, 'table', null);
@@ -77,7 +78,9 @@ describe('Ledger migrations', () => {
         { id: 3, t: 11 * hour, model: 'mystery', cost_usd: null, priced: 'unpriced', command: null },
       ]);
       expect(after.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cost_records'`).pluck().all()).toEqual(['cost_records_t']);
-      const add = after.prepare(`INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, source) VALUES (1, 'p', 'm', 1, 1, ?, ?, 1, ?)`);
+      const add = after.prepare(
+        `INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, source) VALUES (1, 'p', 'm', 1, 1, ?, ?, 1, ?)`,
+      );
       expect(() => add.run(0.1, 'bogus', 'ingest')).toThrow(/CHECK constraint failed/);
       expect(() => add.run(0.1, 'client', 'shell')).toThrow(/CHECK constraint failed/);
       expect(() => add.run(0.1, 'unpriced', 'ingest')).toThrow(/CHECK constraint failed/);

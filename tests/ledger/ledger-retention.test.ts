@@ -17,11 +17,26 @@ function run(id: string, requestedAt: number, status: RunInfo['status'] = 'finis
 }
 
 function cost(t: number, i: number): CostRecordInput {
-  return { t, provider: 'p', model: `m${i % 3}`, input_tokens: i, output_tokens: 1, cost_usd: 0.01 * (i + 1), priced: 'client', success: true, source: 'ingest', command: i % 2 ? 'c' : undefined };
+  return {
+    t,
+    provider: 'p',
+    model: `m${i % 3}`,
+    input_tokens: i,
+    output_tokens: 1,
+    cost_usd: 0.01 * (i + 1),
+    priced: 'client',
+    success: true,
+    source: 'ingest',
+    command: i % 2 ? 'c' : undefined,
+  };
 }
 
 const allCosts = (l: Ledger) => l.costRecords({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1e9 });
-const allRuns = (l: Ledger) => l.listRuns({ limit: 1e6 }).runs.map((r) => r.id).sort();
+const allRuns = (l: Ledger) =>
+  l
+    .listRuns({ limit: 1e6 })
+    .runs.map((r) => r.id)
+    .sort();
 
 /** The breakdown from the records still stored must equal the breakdown the ledger serves. */
 function expectRollupsMatch(l: Ledger) {
@@ -30,7 +45,10 @@ function expectRollupsMatch(l: Ledger) {
   const got = l.costs('model', 0, Number.MAX_SAFE_INTEGER);
   expect(got.total.requests).toBe(left.length);
   expect(got.total.inputTokens).toBe(left.reduce((s, r) => s + r.input_tokens, 0));
-  expect(got.total.costUsd).toBeCloseTo(left.reduce((s, r) => s + (r.cost_usd ?? 0), 0), 9);
+  expect(got.total.costUsd).toBeCloseTo(
+    left.reduce((s, r) => s + (r.cost_usd ?? 0), 0),
+    9,
+  );
 }
 
 describe('Ledger retention', () => {
@@ -97,7 +115,12 @@ describe('Ledger retention', () => {
     }
     expect(calls.map((c) => c.costRecords)).toEqual([50, 50, 50, 20]);
     expect(calls.map((c) => c.done)).toEqual([false, false, false, true]);
-    expect(allCosts(l).map((r) => r.t)).toEqual(recent.slice(0, 100).map((r) => r.t).reverse());
+    expect(allCosts(l).map((r) => r.t)).toEqual(
+      recent
+        .slice(0, 100)
+        .map((r) => r.t)
+        .reverse(),
+    );
     l.close();
   });
 
@@ -116,7 +139,10 @@ describe('Ledger retention', () => {
       const inRange = kept.filter((r) => r.t >= from && r.t <= to);
       expect(got.total.requests).toBe(inRange.length);
       expect(got.rows.reduce((s, r) => s + r.requests, 0)).toBe(inRange.length);
-      expect(got.total.costUsd).toBeCloseTo(inRange.reduce((s, r) => s + r.cost_usd!, 0), 9);
+      expect(got.total.costUsd).toBeCloseTo(
+        inRange.reduce((s, r) => s + r.cost_usd!, 0),
+        9,
+      );
     }
     expectRollupsMatch(l);
     l.close();

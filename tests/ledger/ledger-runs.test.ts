@@ -52,7 +52,17 @@ describe('Ledger runs', () => {
     expect(ledger.getRun('r1')).toEqual(full);
     expect(() => ledger.insertRun(full)).toThrow(/UNIQUE|constraint/i);
 
-    const done: RunInfo = { ...full, status: 'finished', outcome: 'failure', queuePosition: null, finishedAt: 1_700_000_010_000, durationSeconds: 9.544, exitCode: 2, signal: 'SIGTERM', error: 'boom' };
+    const done: RunInfo = {
+      ...full,
+      status: 'finished',
+      outcome: 'failure',
+      queuePosition: null,
+      finishedAt: 1_700_000_010_000,
+      durationSeconds: 9.544,
+      exitCode: 2,
+      signal: 'SIGTERM',
+      error: 'boom',
+    };
     ledger.updateRun(done, 'last lines\n');
     expect(ledger.getRun('r1')).toEqual(done);
     expect(ledger.getOutputTail('r1')).toBe('last lines\n');

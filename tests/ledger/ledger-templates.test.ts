@@ -17,7 +17,14 @@ describe('Ledger templates', () => {
 
   it('creates, reads, lists, updates and deletes, and survives a reopen', () => {
     const a = ledger.putTemplate({ command: 'deploy', name: 'prod', parameters: { target: 'prod', replicas: 3, dry: false } });
-    expect(a).toEqual({ id: expect.stringMatching(UUID), command: 'deploy', name: 'prod', parameters: { target: 'prod', replicas: 3, dry: false }, createdAt: expect.any(Number), updatedAt: a.createdAt });
+    expect(a).toEqual({
+      id: expect.stringMatching(UUID),
+      command: 'deploy',
+      name: 'prod',
+      parameters: { target: 'prod', replicas: 3, dry: false },
+      createdAt: expect.any(Number),
+      updatedAt: a.createdAt,
+    });
     const b = ledger.putTemplate({ command: 'deploy', name: 'canary', parameters: { target: 'canary' } });
     const c = ledger.putTemplate({ command: 'backup', name: 'nightly', parameters: {} });
     expect(ledger.getTemplate(a.id)).toEqual(a);

@@ -4,13 +4,11 @@
  * implementing the same RunboardConsoleApi, whose run output the test pushes event by event.
  * console-exporter.test.tsx runs the same console against a real exporter.
  */
-import '../helpers/grafana-ui-dom';
-import React from 'react';
+import { setScrollMetrics } from '../helpers/grafana-ui-dom';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { RunInfo } from '@runboard/protocol';
 import { CommandConsole, type CommandConsoleProps } from '../../panel-plugin/src/components/CommandConsole/CommandConsole';
 import { runPermission } from '../../panel-plugin/src/utils/permissions';
-import { setScrollMetrics } from '../helpers/grafana-ui-dom';
 import { FakeConsoleApi, line, makeRun } from './helpers/fake-console-api';
 
 const EDITOR = runPermission({ orgRole: 'Editor' });
@@ -57,7 +55,11 @@ describe('commands and the generated form', () => {
     const api = new FakeConsoleApi();
     await renderConsole(api);
     const list = screen.getByRole('list', { name: 'Commands' });
-    expect(within(list).getAllByRole('button').map((b) => b.textContent)).toEqual([
+    expect(
+      within(list)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual([
       'Sample AI taskWorks through a few steps, asking a model at each one.',
       // The warning icon's title says it in words.
       'HTTP checkAsks for confirmation before runningChecks that a URL answers.',
@@ -104,9 +106,7 @@ describe('commands and the generated form', () => {
     await chooseOption(input(/^Model/), 'claude-sonnet-4');
     fireEvent.click(input(/^Fail halfway/));
     fireEvent.click(runButton());
-    await waitFor(() =>
-      expect(api.startRun).toHaveBeenCalledWith('sample-task', { topic: 'quarterly report', ticket: 'OPS-1', steps: 4, model: 'claude-sonnet-4', fail: true })
-    );
+    await waitFor(() => expect(api.startRun).toHaveBeenCalledWith('sample-task', { topic: 'quarterly report', ticket: 'OPS-1', steps: 4, model: 'claude-sonnet-4', fail: true }));
   });
 });
 
@@ -151,7 +151,10 @@ describe('validation', () => {
 
   test('a FetchError body (Grafana backendSrv) lands on the field too', async () => {
     const api = new FakeConsoleApi();
-    api.startRun.mockRejectedValueOnce({ status: 400, data: { error: { code: 'invalid_request', message: 'parameters.topic: must be at most 20 characters (got 30)', field: 'parameters.topic' } } });
+    api.startRun.mockRejectedValueOnce({
+      status: 400,
+      data: { error: { code: 'invalid_request', message: 'parameters.topic: must be at most 20 characters (got 30)', field: 'parameters.topic' } },
+    });
     await renderConsole(api);
     type(/^Ticket/, 'OPS-1');
     fireEvent.click(runButton());
@@ -183,7 +186,7 @@ describe('run lifecycle', () => {
         line(0, 'starting'),
         line(1, 'rate limited, retrying', 'stderr'),
         { event: 'progress', data: { percent: 40, message: 'step 2 of 5' } },
-        { event: 'llm', data: { provider: 'openai', model: 'gpt-4o-mini', input_tokens: 120, output_tokens: 30, cost_usd: 0.0125 } }
+        { event: 'llm', data: { provider: 'openai', model: 'gpt-4o-mini', input_tokens: 120, output_tokens: 30, cost_usd: 0.0125 } },
       );
     });
     const view = screen.getByTestId('runboard-run-view');
@@ -205,7 +208,19 @@ describe('run lifecycle', () => {
         run.id,
         line(2, 'done'),
         { event: 'progress', data: { percent: 100, message: 'finished' } },
-        { event: 'end', data: finished(run, { outcome: 'success', exitCode: 0, durationSeconds: 2.5, progress: 100, progressMessage: 'finished', inputTokens: 120, outputTokens: 30, costUsd: 0.0125 }) }
+        {
+          event: 'end',
+          data: finished(run, {
+            outcome: 'success',
+            exitCode: 0,
+            durationSeconds: 2.5,
+            progress: 100,
+            progressMessage: 'finished',
+            inputTokens: 120,
+            outputTokens: 30,
+            costUsd: 0.0125,
+          }),
+        },
       );
     });
     await within(view).findByText('done');
@@ -244,7 +259,9 @@ describe('run lifecycle', () => {
     fireEvent.click(await within(view).findByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(api.cancelRun).toHaveBeenCalledWith(run.id));
     expect(within(view).getByRole('button', { name: 'Cancelling…' })).toHaveAttribute('disabled');
-    act(() => api.emit(run.id, line(1, 'cancelled by the user', 'system'), { event: 'end', data: finished(run, { outcome: 'cancelled', signal: 'SIGTERM', durationSeconds: 1.2 }) }));
+    act(() =>
+      api.emit(run.id, line(1, 'cancelled by the user', 'system'), { event: 'end', data: finished(run, { outcome: 'cancelled', signal: 'SIGTERM', durationSeconds: 1.2 }) }),
+    );
     expect(await within(view).findByText('Cancelled')).toBeInTheDocument();
     expect(within(view).getByTestId('runboard-run-facts')).toHaveTextContent('cancelled, signal SIGTERM');
     expect(within(view).getByText('cancelled by the user').parentElement).toHaveAttribute('data-stream', 'system');
@@ -306,7 +323,19 @@ describe('history', () => {
   function seedHistory(api: FakeConsoleApi, n: number) {
     for (let i = 0; i < n; i++) {
       api.runs.push(
-        makeRun({ id: `old-${i}`, command: i % 2 ? 'http-check' : 'sample-task', status: 'finished', outcome: i % 3 ? 'success' : 'failure', exitCode: i % 3 ? 0 : 1, startedAt: 1_700_000_000_000 - i * 60_000, durationSeconds: 1 + i, inputTokens: 100 * i, outputTokens: 10 * i, costUsd: 0.5 * i, parameters: i % 2 ? { url: 'http://example.com' } : { topic: 't', ticket: `OPS-${i}`, steps: 2, model: 'gpt-4o-mini', fail: false } })
+        makeRun({
+          id: `old-${i}`,
+          command: i % 2 ? 'http-check' : 'sample-task',
+          status: 'finished',
+          outcome: i % 3 ? 'success' : 'failure',
+          exitCode: i % 3 ? 0 : 1,
+          startedAt: 1_700_000_000_000 - i * 60_000,
+          durationSeconds: 1 + i,
+          inputTokens: 100 * i,
+          outputTokens: 10 * i,
+          costUsd: 0.5 * i,
+          parameters: i % 2 ? { url: 'http://example.com' } : { topic: 't', ticket: `OPS-${i}`, steps: 2, model: 'gpt-4o-mini', fail: false },
+        }),
       );
     }
   }
@@ -318,8 +347,14 @@ describe('history', () => {
     const history = screen.getByTestId('runboard-run-history');
     const rows = await within(history).findAllByTestId('runboard-history-row');
     expect(rows).toHaveLength(5);
-    expect(within(history).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Command', 'Started', 'Duration', 'Outcome', 'Tokens', 'Cost']);
-    const cells = within(rows[1]).getAllByRole('cell').map((c) => c.textContent);
+    expect(
+      within(history)
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent),
+    ).toEqual(['Command', 'Started', 'Duration', 'Outcome', 'Tokens', 'Cost']);
+    const cells = within(rows[1])
+      .getAllByRole('cell')
+      .map((c) => c.textContent);
     expect(cells[0]).toBe('HTTP check');
     expect(cells[2]).toBe('2.00 s');
     expect(cells[3]).toBe('Succeeded');
@@ -391,14 +426,20 @@ describe('templates', () => {
     fireEvent.change(within(bar).getByLabelText('Template name'), { target: { value: 'nightly' } });
     fireEvent.click(within(bar).getByRole('button', { name: 'Save template' }));
     await waitFor(() =>
-      expect(api.saveTemplate).toHaveBeenCalledWith({ command: 'sample-task', name: 'nightly', parameters: { topic: 'quarterly report', ticket: 'OPS-7', steps: 2, model: 'gpt-4o-mini', fail: true } })
+      expect(api.saveTemplate).toHaveBeenCalledWith({
+        command: 'sample-task',
+        name: 'nightly',
+        parameters: { topic: 'quarterly report', ticket: 'OPS-7', steps: 2, model: 'gpt-4o-mini', fail: true },
+      }),
     );
     expect(await within(bar).findByText('Saved "nightly".')).toBeInTheDocument();
 
     // Same name again: replaces it
     type(/^Steps/, '3');
     fireEvent.click(within(bar).getByRole('button', { name: 'Save template' }));
-    await waitFor(() => expect(api.saveTemplate).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'tpl-2', name: 'nightly', parameters: expect.objectContaining({ steps: 3 }) })));
+    await waitFor(() =>
+      expect(api.saveTemplate).toHaveBeenLastCalledWith(expect.objectContaining({ id: 'tpl-2', name: 'nightly', parameters: expect.objectContaining({ steps: 3 }) })),
+    );
     expect(await within(bar).findByText('Updated "nightly".')).toBeInTheDocument();
 
     // Delete the selected one, after confirming

@@ -3,7 +3,6 @@
  * canvas jsdom does not have, so it is replaced by a stub that exposes the data it was given.
  */
 import '../helpers/grafana-ui-dom';
-import React from 'react';
 import { render, screen, within } from '@testing-library/react';
 import { colorManipulator, createTheme, dateTime, LoadingState, ThemeContext, ThresholdsMode, type FieldSparkline, type PanelData } from '@grafana/data';
 import { MetricCards } from '../../panel-plugin/src/components/MetricCards/MetricCards';
@@ -67,21 +66,31 @@ describe('cards', () => {
   });
 
   test('text contrast follows the theme: a pale threshold colour never becomes pale text', () => {
-    const yellow = { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'yellow' }, { value: 100, color: 'red' }] } };
+    const yellow = {
+      thresholds: {
+        mode: ThresholdsMode.Absolute,
+        steps: [
+          { value: -Infinity, color: 'yellow' },
+          { value: 100, color: 'red' },
+        ],
+      },
+    };
     const frames = [wideFrame({ v: { values: [1], config: yellow } })];
     for (const mode of ['dark', 'light'] as const) {
       const theme = createTheme({ colors: { mode } });
       const { unmount } = render(
         <ThemeContext.Provider value={theme}>
           <MetricCards data={panelData(frames)} options={DEFAULT_CARDS} width={600} height={300} />
-        </ThemeContext.Provider>
+        </ThemeContext.Provider>,
       );
       const value = screen.getByTestId('runboard-card-value');
       const shown = value.style.color;
       const expected = mode === 'dark' ? theme.visualization.getColorByName('yellow') : theme.colors.text.primary;
       expect(hex(shown)).toBe(hex(expected));
       const badge = screen.getByTestId('runboard-card-state');
-      expect(colorManipulator.getContrastRatio(theme.colors.getContrastText(theme.visualization.getColorByName('yellow')), theme.visualization.getColorByName('yellow'))).toBeGreaterThanOrEqual(4.5);
+      expect(
+        colorManipulator.getContrastRatio(theme.colors.getContrastText(theme.visualization.getColorByName('yellow')), theme.visualization.getColorByName('yellow')),
+      ).toBeGreaterThanOrEqual(4.5);
       expect(hex(badge.style.color)).toBe(hex(theme.colors.getContrastText(theme.visualization.getColorByName('yellow'))));
       unmount();
     }
@@ -94,7 +103,9 @@ describe('cards', () => {
 
   test('delta vs the lookback: arrow direction, good/bad, text', () => {
     const up = [10, 11, 12, 13, 14, 15, 16];
-    renderCards(panelData([wideFrame({ errors: { values: up, config: { custom: { higherIs: 'bad' } } }, throughput: { values: up, config: { custom: { higherIs: 'good' } } } })]), { lookbackSeconds: 300 });
+    renderCards(panelData([wideFrame({ errors: { values: up, config: { custom: { higherIs: 'bad' } } }, throughput: { values: up, config: { custom: { higherIs: 'good' } } } })]), {
+      lookbackSeconds: 300,
+    });
     const [errors, throughput] = screen.getAllByTestId('runboard-card-delta');
     expect(errors).toHaveAttribute('data-direction', 'up');
     expect(errors).toHaveAttribute('data-verdict', 'bad');
@@ -132,9 +143,25 @@ describe('cards', () => {
   });
 
   test('Prometheus frames, one per series, and long frames work alike', () => {
-    const { update } = renderCards(panelData(prometheusMultiFrames([{ labels: { instance: 'a' }, values: [1, 2] }, { labels: { instance: 'b' }, values: [3, 4] }])));
+    const { update } = renderCards(
+      panelData(
+        prometheusMultiFrames([
+          { labels: { instance: 'a' }, values: [1, 2] },
+          { labels: { instance: 'b' }, values: [3, 4] },
+        ]),
+      ),
+    );
     expect(screen.getAllByRole('heading').map((h) => h.textContent)).toEqual(['a', 'b']);
-    update(panelData([prometheusLongFrame([[T0, 'x', 1], [T0, 'y', 2], [T0 + MIN, 'x', 5], [T0 + MIN, 'y', 6]])]));
+    update(
+      panelData([
+        prometheusLongFrame([
+          [T0, 'x', 1],
+          [T0, 'y', 2],
+          [T0 + MIN, 'x', 5],
+          [T0 + MIN, 'y', 6],
+        ]),
+      ]),
+    );
     expect(screen.getAllByTestId('runboard-card-value').map((v) => v.textContent)).toEqual(['5', '6']);
   });
 

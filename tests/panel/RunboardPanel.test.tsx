@@ -4,7 +4,6 @@
  * signed-in user's role from `config.bootData.user`.
  */
 import '../helpers/grafana-ui-dom';
-import React from 'react';
 import { render, screen, waitFor, act } from '@testing-library/react';
 import { dateTime, LoadingState, type DataSourceInstanceSettings, type PanelProps } from '@grafana/data';
 import { config, setDataSourceSrv, type DataSourceSrv } from '@grafana/runtime';
@@ -49,7 +48,11 @@ function fakeDataSourceSrv(instances: Record<string, object>): DataSourceSrv {
       }
       return instances[uid];
     }),
-    getList: jest.fn((filter?: { pluginId?: string }) => Object.keys(instances).map(settings).filter((s) => !filter?.pluginId || s.type === filter.pluginId)),
+    getList: jest.fn((filter?: { pluginId?: string }) =>
+      Object.keys(instances)
+        .map(settings)
+        .filter((s) => !filter?.pluginId || s.type === filter.pluginId),
+    ),
     getInstanceSettings: jest.fn((ref) => settings(typeof ref === 'string' ? ref : ref!.uid!)),
     reload: jest.fn(),
     registerRuntimeDataSource: jest.fn(),
@@ -111,7 +114,9 @@ test('a datasource of another plugin is refused with a message, even with the co
   const lookalike = Object.assign(new FakeConsoleApi(), { type: 'prometheus', meta: { id: 'prometheus' }, name: 'Prometheus' });
   setDataSourceSrv(fakeDataSourceSrv({ prom: lookalike }));
   render(<RunboardPanel {...props({ view: 'console', console: { ...DEFAULT_CONSOLE, datasource: { uid: 'prom' } } })} />);
-  expect(await screen.findByText('"Prometheus" is a prometheus datasource, not a Runboard one: choose a Runboard Live datasource (runboard-live-datasource) in the panel options.')).toBeInTheDocument();
+  expect(
+    await screen.findByText('"Prometheus" is a prometheus datasource, not a Runboard one: choose a Runboard Live datasource (runboard-live-datasource) in the panel options.'),
+  ).toBeInTheDocument();
   expect(lookalike.listCommands).not.toHaveBeenCalled();
 });
 

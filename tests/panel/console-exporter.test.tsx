@@ -12,7 +12,6 @@
  * jsdom renders React; the custom environment lends it Node's streaming fetch.
  */
 import '../helpers/grafana-ui-dom';
-import React from 'react';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { DataSourceInstanceSettings } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';

@@ -20,7 +20,12 @@ const ROOT = path.resolve(__dirname, '../../panel-plugin');
 
 test('plugin.json: a panel with the public id, logo, version placeholders and Grafana dependency', () => {
   const json = JSON.parse(fs.readFileSync(path.join(ROOT, 'src/plugin.json'), 'utf8'));
-  expect(json).toMatchObject({ type: 'panel', id: 'runboard-console-panel', info: { version: '%VERSION%', updated: '%TODAY%', logos: { small: 'img/logo.svg' } }, dependencies: { grafanaDependency: '>=12.4.10' } });
+  expect(json).toMatchObject({
+    type: 'panel',
+    id: 'runboard-console-panel',
+    info: { version: '%VERSION%', updated: '%TODAY%', logos: { small: 'img/logo.svg' } },
+    dependencies: { grafanaDependency: '>=12.4.10' },
+  });
   expect(fs.existsSync(path.join(ROOT, 'src', json.info.logos.large))).toBe(true);
   for (const doc of ['README.md', 'CHANGELOG.md']) {
     expect(fs.existsSync(path.join(ROOT, doc))).toBe(true);

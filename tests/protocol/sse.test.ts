@@ -10,7 +10,7 @@ import { readSse, type SseMessage } from '@runboard/protocol/sse';
 const enc = new TextEncoder();
 
 /** A byte stream that yields these chunks, then closes (or errors with `fail`). */
-function stream(chunks: (string | Uint8Array)[], fail?: Error): { body: ReadableStream<Uint8Array>; cancelled: () => boolean } {
+function stream(chunks: Array<string | Uint8Array>, fail?: Error): { body: ReadableStream<Uint8Array>; cancelled: () => boolean } {
   let cancelled = false;
   let i = 0;
   const body = new ReadableStream<Uint8Array>({

@@ -42,9 +42,7 @@ it('generates every committed dashboard, alert rule and Prometheus rule file, an
 });
 
 it('the committed files equal the generated ones (run `npm run dashboards` after changing provisioning/src)', () => {
-  const drift = listFiles(outDir, GENERATED_DIRS).filter(
-    (rel) => fs.readFileSync(path.join(outDir, rel), 'utf8') !== fs.readFileSync(path.join(ROOT, rel), 'utf8'),
-  );
+  const drift = listFiles(outDir, GENERATED_DIRS).filter((rel) => fs.readFileSync(path.join(outDir, rel), 'utf8') !== fs.readFileSync(path.join(ROOT, rel), 'utf8'));
   expect(drift).toEqual([]);
 });
 

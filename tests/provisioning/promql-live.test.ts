@@ -92,7 +92,10 @@ beforeAll(async () => {
   // ingest, a failed event and LLM call, an unpriced model, a stream that disconnects.
   const headers = { ...auth(exp.token), 'Content-Type': 'application/json' };
   const post = (p: string, body: unknown) => fetch(`${exp.url}/api/v1${p}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  for (const parameters of [{ steps: 2, delay_ms: 50 }, { steps: 2, delay_ms: 50, fail: true }]) {
+  for (const parameters of [
+    { steps: 2, delay_ms: 50 },
+    { steps: 2, delay_ms: 50, fail: true },
+  ]) {
     expect((await post('/commands/sample-task/runs', { parameters })).status).toBe(202);
   }
   expect((await post('/commands/system-report/runs', { parameters: {} })).status).toBe(202);
@@ -114,35 +117,39 @@ afterAll(async () => {
   await exp?.stop();
 });
 
-it('every PromQL expression of the dashboards and rules parses and returns data', async () => {
-  const all = checks();
-  expect(all.length).toBeGreaterThan(80);
-  let pending = all;
-  const failures = new Map<string, string>();
-  while (pending.length > 0) {
-    const results = await Promise.all(
-      pending.map(async (c) => {
-        try {
-          const result = await prom.query(c.expr);
-          if (c.needsData && result.length === 0) return `no data: ${c.expr}`;
-          return undefined;
-        } catch (err) {
-          return (err as Error).message;
-        }
-      }),
-    );
-    failures.clear();
-    pending = pending.filter((c, i) => {
-      if (results[i]) failures.set(c.where, results[i]!);
-      return results[i] !== undefined;
-    });
-    if (pending.length === 0 || Date.now() - startedAt > DATA_DEADLINE_MS) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  expect(Object.fromEntries(failures)).toEqual({});
-}, DATA_DEADLINE_MS + 20000);
+it(
+  'every PromQL expression of the dashboards and rules parses and returns data',
+  async () => {
+    const all = checks();
+    expect(all.length).toBeGreaterThan(80);
+    let pending = all;
+    const failures = new Map<string, string>();
+    while (pending.length > 0) {
+      const results = await Promise.all(
+        pending.map(async (c) => {
+          try {
+            const result = await prom.query(c.expr);
+            if (c.needsData && result.length === 0) return `no data: ${c.expr}`;
+            return undefined;
+          } catch (err) {
+            return (err as Error).message;
+          }
+        }),
+      );
+      failures.clear();
+      pending = pending.filter((c, i) => {
+        if (results[i]) failures.set(c.where, results[i]!);
+        return results[i] !== undefined;
+      });
+      if (pending.length === 0 || Date.now() - startedAt > DATA_DEADLINE_MS) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(Object.fromEntries(failures)).toEqual({});
+  },
+  DATA_DEADLINE_MS + 20000,
+);
 
-it('every metric a dashboard or rule reads is in the exporter\'s /metrics', async () => {
+it("every metric a dashboard or rule reads is in the exporter's /metrics", async () => {
   const body = await (await fetch(`${exp.url}/metrics`)).text();
   const exposed = new Set<string>();
   for (const line of body.split('\n')) {
@@ -164,7 +171,7 @@ it('every metric a dashboard or rule reads is in the exporter\'s /metrics', asyn
   expect(missing).toEqual([]);
 });
 
-it('every live series a dashboard streams is in the exporter\'s series list', async () => {
+it("every live series a dashboard streams is in the exporter's series list", async () => {
   const wanted = new Map<string, string>();
   for (const d of dashboards()) {
     for (const q of dashboardQueries(d.json)) {

@@ -134,7 +134,9 @@ describe('docker-compose.yml', () => {
   it('Prometheus and Grafana reach the exporter by names its Host allow-list answers; Grafana names the user to it', () => {
     const exporter = resolved.services.exporter as Json;
     const bindHost = exporter.command[exporter.command.indexOf('--host') + 1] as string;
-    const extra = String(exporter.environment.RUNBOARD_ALLOWED_HOSTS ?? '').split(',').filter(Boolean);
+    const extra = String(exporter.environment.RUNBOARD_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .filter(Boolean);
     const allowed = hostChecker({ bindHost, allowedHosts: extra, machineName: 'container-id' });
     const scrape = readYaml('provisioning/prometheus/prometheus.yml').scrape_configs.flatMap((c: Json) => c.static_configs.flatMap((sc: Json) => sc.targets as string[]));
     const ds = readYaml('provisioning/datasources/runboard.yml').datasources.find((d: Json) => d.uid === 'runboard');
@@ -146,7 +148,7 @@ describe('docker-compose.yml', () => {
     expect((resolved.services.grafana as Json).environment.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
   });
 
-  it('plugin ids match the plugins\' plugin.json', () => {
+  it("plugin ids match the plugins' plugin.json", () => {
     const ds = JSON.parse(fs.readFileSync(path.join(ROOT, 'datasource-plugin/src/plugin.json'), 'utf8')) as Json;
     expect(ds.id).toBe(DATASOURCE_ID);
     const panelJson = path.join(ROOT, 'panel-plugin/src/plugin.json');
@@ -157,7 +159,11 @@ describe('docker-compose.yml', () => {
 describe('exporter/Dockerfile', () => {
   const text = fs.readFileSync(path.join(ROOT, 'exporter/Dockerfile'), 'utf8');
   // Instructions with their continuation lines joined, comments dropped.
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const from = lines.filter((l) => /^FROM\s/i.test(l));
   const finalStage = lines.slice(lines.lastIndexOf(from[from.length - 1]));
 
@@ -188,7 +194,10 @@ describe('exporter/Dockerfile', () => {
   });
 
   it('has a .dockerignore that keeps node_modules and build output out of the context', () => {
-    const ignore = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = fs
+      .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignore).toContain('*');
     expect(ignore.filter((l) => l.startsWith('!') && /node_modules|dist/.test(l))).toEqual([]);
   });
@@ -248,7 +257,7 @@ describe('Grafana provisioning', () => {
     }
   });
 
-  it('the Runboard queries are of the datasource\'s query types with their fields', () => {
+  it("the Runboard queries are of the datasource's query types with their fields", () => {
     const groupBys = ['model', 'provider', 'command', 'hour', 'day'];
     let count = 0;
     for (const d of all) {

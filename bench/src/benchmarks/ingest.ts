@@ -43,7 +43,9 @@ export async function ingest(ctx: Context): Promise<BenchResult> {
       const lb = readCpu(load.pid);
       const recordsPerSecond = (r.ok * BATCH) / r.seconds;
       perTrial.push({ ...r, recordsPerSecond, exporterCores: coreShare(a, b), loadCores: coreShare(la, lb) });
-      ctx.log(`  trial ${i + 1}/${trials}: ${Math.round(recordsPerSecond)} records/s, exporter ${(coreShare(a, b) * 100).toFixed(0)}% of a core, non-2xx ${r.non2xx}, errors ${r.errors}`);
+      ctx.log(
+        `  trial ${i + 1}/${trials}: ${Math.round(recordsPerSecond)} records/s, exporter ${(coreShare(a, b) * 100).toFixed(0)}% of a core, non-2xx ${r.non2xx}, errors ${r.errors}`,
+      );
     }
   } finally {
     await load.stop();
@@ -61,6 +63,15 @@ export async function ingest(ctx: Context): Promise<BenchResult> {
     title: 'HTTP ingest',
     seconds: (performance.now() - started) / 1000,
     rows,
-    details: { trials, secondsPerTrial: seconds, batch: BATCH, bodyBytes: Buffer.byteLength(body), connections: CONNECTIONS, mix: '40% action, 30% llm, 20% event, 10% state', perTrial, profiled: Boolean(ctx.profileDir) },
+    details: {
+      trials,
+      secondsPerTrial: seconds,
+      batch: BATCH,
+      bodyBytes: Buffer.byteLength(body),
+      connections: CONNECTIONS,
+      mix: '40% action, 30% llm, 20% event, 10% state',
+      perTrial,
+      profiled: Boolean(ctx.profileDir),
+    },
   };
 }

@@ -60,8 +60,29 @@ export async function metricsScrape(ctx: Context): Promise<BenchResult> {
       const a = median(rb);
       const b = median(rw);
       const label = target >= 10_000 ? '10k' : '1k';
-      rows.push(row({ benchmark: 'metrics', figure: `ms per scrape, ${label} series (${rbSeries})`, unit: 'ms', runboard: a, baseline: b, baselineName: 'raw prom-client', goal: '≤ 1.2× raw', met: a / b <= 1.2 }));
-      details[label] = { actions, runboardSeries: rbSeries, rawSeries, bytes: Buffer.byteLength(exposition), scrapes: scrapes[target], runboardMs: rb, rawMs: rw, runboardP90: percentile(rb, 90), rawP90: percentile(rw, 90) };
+      rows.push(
+        row({
+          benchmark: 'metrics',
+          figure: `ms per scrape, ${label} series (${rbSeries})`,
+          unit: 'ms',
+          runboard: a,
+          baseline: b,
+          baselineName: 'raw prom-client',
+          goal: '≤ 1.2× raw',
+          met: a / b <= 1.2,
+        }),
+      );
+      details[label] = {
+        actions,
+        runboardSeries: rbSeries,
+        rawSeries,
+        bytes: Buffer.byteLength(exposition),
+        scrapes: scrapes[target],
+        runboardMs: rb,
+        rawMs: rw,
+        runboardP90: percentile(rb, 90),
+        rawP90: percentile(rw, 90),
+      };
       ctx.log(`  ${label}: ${rbSeries} series, Runboard ${a.toFixed(2)} ms, raw ${b.toFixed(2)} ms`);
     }
   } finally {

@@ -27,10 +27,35 @@ export async function sdk(ctx: Context): Promise<BenchResult> {
   const llm = fig('llm');
   const ratio = mix.rb / mix.raw;
   const rows = [
-    row({ benchmark: 'sdk', figure: 'ns per record, action + LLM mix (1:1)', unit: 'ns', runboard: mix.rb, baseline: mix.raw, baselineName: 'raw prom-client', goal: '≤ 1.5× raw', met: ratio <= 1.5 }),
-    row({ benchmark: 'sdk', figure: 'records/s, mix (one core)', unit: '/s', runboard: 1e9 / mix.rb, baseline: 1e9 / mix.raw, baselineName: 'raw prom-client', ratio: mix.raw / mix.rb }),
+    row({
+      benchmark: 'sdk',
+      figure: 'ns per record, action + LLM mix (1:1)',
+      unit: 'ns',
+      runboard: mix.rb,
+      baseline: mix.raw,
+      baselineName: 'raw prom-client',
+      goal: '≤ 1.5× raw',
+      met: ratio <= 1.5,
+    }),
+    row({
+      benchmark: 'sdk',
+      figure: 'records/s, mix (one core)',
+      unit: '/s',
+      runboard: 1e9 / mix.rb,
+      baseline: 1e9 / mix.raw,
+      baselineName: 'raw prom-client',
+      ratio: mix.raw / mix.rb,
+    }),
     row({ benchmark: 'sdk', figure: 'ns per record, actions only', unit: 'ns', runboard: action.rb, baseline: action.raw, baselineName: 'raw prom-client' }),
-    row({ benchmark: 'sdk', figure: 'ns per record, LLM calls only', unit: 'ns', runboard: llm.rb, baseline: llm.raw, baselineName: 'raw prom-client', note: `of which the ledger write (SQLite, batched per event-loop turn): ${Math.round(median(res.ledgerNsPerLlmRecord))} ns` }),
+    row({
+      benchmark: 'sdk',
+      figure: 'ns per record, LLM calls only',
+      unit: 'ns',
+      runboard: llm.rb,
+      baseline: llm.raw,
+      baselineName: 'raw prom-client',
+      note: `of which the ledger write (SQLite, batched per event-loop turn): ${Math.round(median(res.ledgerNsPerLlmRecord))} ns`,
+    }),
   ];
   return {
     name: 'sdk',

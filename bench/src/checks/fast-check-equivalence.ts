@@ -24,23 +24,97 @@ const sdkChecks = {
 };
 
 const strings = fc.oneof(
-  fc.constantFrom('deploy', 'a', '', 'x'.repeat(256), 'x'.repeat(257), 'tab\there', 'nul\u0000', 'del\u007f', 'ünïcödé', '😀'.repeat(128), '😀'.repeat(129), '😀'.repeat(256), '😀'.repeat(257), '\ud800', '\udc00\ud800', 'x'.repeat(255) + '😀', ' '),
+  fc.constantFrom(
+    'deploy',
+    'a',
+    '',
+    'x'.repeat(256),
+    'x'.repeat(257),
+    'tab\there',
+    'nul\u0000',
+    'del\u007f',
+    'ünïcödé',
+    '😀'.repeat(128),
+    '😀'.repeat(129),
+    '😀'.repeat(256),
+    '😀'.repeat(257),
+    '\ud800',
+    '\udc00\ud800',
+    'x'.repeat(255) + '😀',
+    ' ',
+  ),
   fc.string({ maxLength: 10 }),
 );
 const numbers = fc.oneof(
-  fc.constantFrom(0, -0, 1, -1, 1.5, 0.001, NaN, Infinity, -Infinity, 31_536_000, 31_536_000.5, 1e9, 1e9 + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 53 + 2, 8.64e15, 8.64e15 + 2, 1.7e12, 1.7e12 + 0.5),
+  fc.constantFrom(
+    0,
+    -0,
+    1,
+    -1,
+    1.5,
+    0.001,
+    NaN,
+    Infinity,
+    -Infinity,
+    31_536_000,
+    31_536_000.5,
+    1e9,
+    1e9 + 1,
+    Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER + 1,
+    2 ** 53 + 2,
+    8.64e15,
+    8.64e15 + 2,
+    1.7e12,
+    1.7e12 + 0.5,
+  ),
   fc.double(),
   fc.integer(),
 );
 const anyValue = fc.oneof(strings, numbers, fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constantFrom({}, [], [1], new Date(0), 'true', '1'));
-const fields = ['kind', 'name', 'duration_seconds', 'success', 't', 'type', 'outcome', 'processing_seconds', 'provider', 'model', 'input_tokens', 'output_tokens', 'cost_usd', 'run_id', 'current_action', 'actions_in_flight', 'action_queue_depth', 'event_queue_depth', 'extra', '__proto__x'];
+const fields = [
+  'kind',
+  'name',
+  'duration_seconds',
+  'success',
+  't',
+  'type',
+  'outcome',
+  'processing_seconds',
+  'provider',
+  'model',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'run_id',
+  'current_action',
+  'actions_in_flight',
+  'action_queue_depth',
+  'event_queue_depth',
+  'extra',
+  '__proto__x',
+];
 const kinds = fc.constantFrom('action', 'event', 'llm', 'state', 'other', undefined);
 const outcomes = fc.constantFrom('queued', 'processed', 'failed', 'done');
 
 const typed: Record<string, fc.Arbitrary<unknown>> = {
-  name: strings, type: strings, provider: strings, model: strings, run_id: strings, current_action: fc.oneof(strings, fc.constant(null)),
-  duration_seconds: numbers, processing_seconds: numbers, t: numbers, input_tokens: numbers, output_tokens: numbers, cost_usd: numbers,
-  actions_in_flight: numbers, action_queue_depth: numbers, event_queue_depth: numbers, success: fc.boolean(), outcome: outcomes,
+  name: strings,
+  type: strings,
+  provider: strings,
+  model: strings,
+  run_id: strings,
+  current_action: fc.oneof(strings, fc.constant(null)),
+  duration_seconds: numbers,
+  processing_seconds: numbers,
+  t: numbers,
+  input_tokens: numbers,
+  output_tokens: numbers,
+  cost_usd: numbers,
+  actions_in_flight: numbers,
+  action_queue_depth: numbers,
+  event_queue_depth: numbers,
+  success: fc.boolean(),
+  outcome: outcomes,
 };
 
 // Mostly well-typed records (so many are valid), sometimes any value in any field, plus extras.
@@ -67,7 +141,11 @@ const bases: Array<Record<string, unknown>> = [
   { kind: 'state', current_action: 'deploy', actions_in_flight: 1, action_queue_depth: 3, event_queue_depth: 12, t: 5 },
 ];
 const nearValid = fc
-  .record({ base: fc.constantFrom(...bases), drop: fc.subarray(fields), changes: fc.array(fc.tuple(fc.constantFrom(...fields), fc.oneof(anyValue, ...Object.values(typed))), { maxLength: 2 }) })
+  .record({
+    base: fc.constantFrom(...bases),
+    drop: fc.subarray(fields),
+    changes: fc.array(fc.tuple(fc.constantFrom(...fields), fc.oneof(anyValue, ...Object.values(typed))), { maxLength: 2 }),
+  })
   .map(({ base, drop, changes }) => {
     const r: Record<string, unknown> = { ...base };
     for (const f of drop) if (f !== 'kind') delete r[f];
@@ -110,5 +188,9 @@ for (const v of [
   { kind: 'event', type: 'webhook', outcome: 'processed', processing_seconds: 0.04, t: 1_700_000_000_000 },
   { kind: 'llm', provider: 'openai', model: 'gpt-4o-mini', input_tokens: 812, output_tokens: 96, duration_seconds: 0.9, cost_usd: 0.0002, run_id: 'r1', success: false },
   { kind: 'state', current_action: null, actions_in_flight: 0, action_queue_depth: 3, event_queue_depth: 12 },
-]) assert.ok(isValidRecord(v), `fast path refused ${JSON.stringify(v)}`);
-process.stdout.write(`fast-check vs zod: ${runs} values, zod accepted ${zodValid}, fast path accepted ${fastValid} (all accepted by zod, equal output), zod-valid but not fast: ${missed}; SDK fast path accepted ${sdkFast}, all accepted by zod\n`);
+]) {
+  assert.ok(isValidRecord(v), `fast path refused ${JSON.stringify(v)}`);
+}
+process.stdout.write(
+  `fast-check vs zod: ${runs} values, zod accepted ${zodValid}, fast path accepted ${fastValid} (all accepted by zod, equal output), zod-valid but not fast: ${missed}; SDK fast path accepted ${sdkFast}, all accepted by zod\n`,
+);

@@ -72,12 +72,12 @@ export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 }
 
 /** Worker side: answer each parent message with the handler's result (or its error). */
-export function serveWorker(handler: (msg: any) => Promise<unknown> | unknown): void {
+export function serveWorker<M>(handler: (msg: M) => Promise<unknown> | unknown): void {
   process.on('message', async (msg) => {
     try {
-      process.send!((await handler(msg)) ?? { ok: true });
+      process.send!((await handler(msg as M)) ?? { ok: true });
     } catch (err) {
-      process.send!({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      process.send!({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
   });
   process.on('SIGTERM', () => process.exit(0));

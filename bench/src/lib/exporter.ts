@@ -50,8 +50,8 @@ export async function startExporter(opts: StartOptions = {}): Promise<RunningExp
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on("data", (d) => (out.length < 100_000 ? (out += d) : undefined));
-  if (process.env.BENCH_ECHO_STDOUT) child.stdout!.on("data", (d) => process.stdout.write(d));
+  child.stdout!.on('data', (d) => (out.length < 100_000 ? (out += d) : undefined));
+  if (process.env.BENCH_ECHO_STDOUT) child.stdout!.on('data', (d) => process.stdout.write(d));
   child.stderr!.on('data', (d) => (err.length < 100_000 ? (err += d) : undefined));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`exporter did not start in 20 s; stderr: ${err}`)), 20_000);

@@ -35,7 +35,10 @@ export function parseExposition(text: string): Family[] {
       const rest = line.slice(7);
       const sp = rest.indexOf(' ');
       current = family(rest.slice(0, sp));
-      current.help = rest.slice(sp + 1).replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+      current.help = rest
+        .slice(sp + 1)
+        .replace(/\\n/g, '\n')
+        .replace(/\\\\/g, '\\');
       continue;
     }
     if (line.startsWith('# TYPE ')) {

@@ -37,13 +37,29 @@ export interface Context {
 
 export function row(r: Omit<Row, 'ratio'> & { ratio?: number | null }): Row {
   const ratio = r.ratio !== undefined ? r.ratio : r.runboard !== null && r.baseline !== null && r.baseline !== 0 ? r.runboard / r.baseline : null;
-  return { ...r, runboard: r.runboard === null ? null : round(r.runboard, 4), baseline: r.baseline === null ? null : round(r.baseline, 4), ratio: ratio === null ? null : round(ratio, 3) };
+  return {
+    ...r,
+    runboard: r.runboard === null ? null : round(r.runboard, 4),
+    baseline: r.baseline === null ? null : round(r.baseline, 4),
+    ratio: ratio === null ? null : round(ratio, 3),
+  };
 }
 
 function fmt(v: number | null, unit = ''): string {
   if (v === null || !Number.isFinite(v)) return '—';
   const abs = Math.abs(v);
-  const s = abs >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : abs >= 1e4 ? `${(v / 1e3).toFixed(1)}k` : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : abs >= 1 ? v.toFixed(2) : v.toFixed(3);
+  const s =
+    abs >= 1e6
+      ? `${(v / 1e6).toFixed(2)}M`
+      : abs >= 1e4
+        ? `${(v / 1e3).toFixed(1)}k`
+        : abs >= 100
+          ? v.toFixed(0)
+          : abs >= 10
+            ? v.toFixed(1)
+            : abs >= 1
+              ? v.toFixed(2)
+              : v.toFixed(3);
   return unit ? `${s} ${unit}` : s;
 }
 
@@ -63,7 +79,11 @@ export function formatRows(rows: Row[]): { header: string[]; lines: string[][] }
 export function textTable(rows: Row[]): string {
   const { header, lines } = formatRows(rows);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(line)].join('\n');
 }
 

@@ -25,7 +25,10 @@ export function summarise(file: string, top = 25): string {
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
   const name = (n: Node) => {
-    const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '~/').replace(/.*\/exporter\/dist\//, 'dist/');
+    const url = n.callFrame.url
+      .replace(/^file:\/\//, '')
+      .replace(/.*\/node_modules\//, '~/')
+      .replace(/.*\/exporter\/dist\//, 'dist/');
     return `${n.callFrame.functionName || '(anonymous)'} ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
   };
   const module = (n: Node) => {

@@ -33,7 +33,16 @@ serveWorker(
           const ok = Object.entries(stats)
             .filter(([code]) => code.startsWith('2'))
             .reduce((n, [, s]) => n + Number(s.count), 0);
-          resolve({ ok, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, seconds: r.duration, latencyP50: r.latency.p50, latencyP99: r.latency.p99, statusCodes: Object.keys(stats) });
+          resolve({
+            ok,
+            non2xx: r.non2xx,
+            errors: r.errors,
+            timeouts: r.timeouts,
+            seconds: r.duration,
+            latencyP50: r.latency.p50,
+            latencyP99: r.latency.p99,
+            statusCodes: Object.keys(stats),
+          });
         },
       );
     }),

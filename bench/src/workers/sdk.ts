@@ -35,7 +35,17 @@ function records(n: number, kinds: 'action' | 'llm' | 'mix'): Rec[] {
     else {
       const [provider, model] = models[i % models.length];
       // Priced from the table (known models) or sent with cost_usd (the unknown one).
-      out.push({ kind: 'llm', rec: { provider, model, input_tokens: 200 + (i % 900), output_tokens: 20 + (i % 300), duration_seconds: 0.2 + (i % 40) * 0.05, ...(model.startsWith('bench') ? { cost_usd: 0.0004 } : {}) } });
+      out.push({
+        kind: 'llm',
+        rec: {
+          provider,
+          model,
+          input_tokens: 200 + (i % 900),
+          output_tokens: 20 + (i % 300),
+          duration_seconds: 0.2 + (i % 40) * 0.05,
+          ...(model.startsWith('bench') ? { cost_usd: 0.0004 } : {}),
+        },
+      });
     }
   }
   return out;
@@ -128,7 +138,18 @@ async function run(req: RunRequest) {
     }
     // How much of an LLM record is the ledger write alone (same rows, same batch size).
     const llm = records(req.perTrial, 'llm').map((r) => r.rec as LlmRec);
-    const rows = llm.map((l) => ({ t: Date.now(), provider: l.provider, model: l.model, input_tokens: l.input_tokens, output_tokens: l.output_tokens, cost_usd: l.cost_usd ?? 0.001, priced: 'table' as const, duration_seconds: l.duration_seconds, success: true, source: 'sdk' as const }));
+    const rows = llm.map((l) => ({
+      t: Date.now(),
+      provider: l.provider,
+      model: l.model,
+      input_tokens: l.input_tokens,
+      output_tokens: l.output_tokens,
+      cost_usd: l.cost_usd ?? 0.001,
+      priced: 'table' as const,
+      duration_seconds: l.duration_seconds,
+      success: true,
+      source: 'sdk' as const,
+    }));
     const ledgerNs: number[] = [];
     for (let t = 0; t < Math.max(3, Math.floor(req.trials / 3)); t++) {
       const t0 = process.hrtime.bigint();

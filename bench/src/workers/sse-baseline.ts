@@ -14,12 +14,15 @@ let timer: NodeJS.Timeout | undefined;
 let seq = Date.now();
 
 function schedule(valuesJson: string): void {
-  timer = setTimeout(() => {
-    const t = Date.now();
-    const frame = Buffer.from(`id: ${seq++}\nevent: sample\ndata: {"t":${t},"values":${valuesJson}}\n\n`);
-    for (const res of clients) res.write(frame);
-    schedule(valuesJson);
-  }, 1000 - (Date.now() % 1000));
+  timer = setTimeout(
+    () => {
+      const t = Date.now();
+      const frame = Buffer.from(`id: ${seq++}\nevent: sample\ndata: {"t":${t},"values":${valuesJson}}\n\n`);
+      for (const res of clients) res.write(frame);
+      schedule(valuesJson);
+    },
+    1000 - (Date.now() % 1000),
+  );
 }
 
 serveWorker(async (msg: { valuesJson: string }) => {

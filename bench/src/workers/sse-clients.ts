@@ -134,7 +134,17 @@ serveWorker(async (msg: { cmd: string } & Record<string, unknown>) => {
       recording = false;
       const s = latencies.sort((a, b) => a - b);
       const open = clients.filter((c) => c.open).length;
-      return { samples, bytes, open, closedDuring, p50: percentile(s, 50, true), p90: percentile(s, 90, true), p99: percentile(s, 99, true), max: s[s.length - 1] ?? NaN, min: s[0] ?? NaN };
+      return {
+        samples,
+        bytes,
+        open,
+        closedDuring,
+        p50: percentile(s, 50, true),
+        p90: percentile(s, 90, true),
+        p99: percentile(s, 99, true),
+        max: s[s.length - 1] ?? NaN,
+        min: s[0] ?? NaN,
+      };
     }
     case 'close':
       for (const c of clients.splice(0)) c.socket.destroy();

@@ -35,7 +35,12 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
       <InlineField label="Exporter URL" labelWidth={LABEL_WIDTH} tooltip="Where Grafana's server reaches the Runboard exporter, e.g. http://runboard-exporter:9477" required>
         <Input id="runboard-url" width={48} value={options.url ?? ''} placeholder="http://localhost:9477" onChange={onUrlChange} />
       </InlineField>
-      <InlineField label="API token" labelWidth={LABEL_WIDTH} tooltip="The exporter's RUNBOARD_API_TOKEN (or the api-token file in its data dir). Stored encrypted; never sent to browsers." required>
+      <InlineField
+        label="API token"
+        labelWidth={LABEL_WIDTH}
+        tooltip="The exporter's RUNBOARD_API_TOKEN (or the api-token file in its data dir). Stored encrypted; never sent to browsers."
+        required
+      >
         <SecretInput
           id="runboard-token"
           width={48}

@@ -10,7 +10,12 @@ function overview() {
   console.log(`host      ${os.hostname()}`);
   console.log(`os        ${os.type()} ${os.release()} (${os.arch()})`);
   console.log(`cpu       ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`);
-  console.log(`load      ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load      ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`memory    ${gib(os.totalmem() - os.freemem())} used of ${gib(os.totalmem())}`);
   console.log(`uptime    ${(os.uptime() / 3600).toFixed(1)} h`);
 }
@@ -37,7 +42,10 @@ function processes() {
     return;
   }
   console.log(`processes ${count}`);
-  const self = fs.readFileSync('/proc/self/status', 'utf8').split('\n').filter((l) => /^(Name|Pid|PPid|VmRSS|Threads):/.test(l));
+  const self = fs
+    .readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .filter((l) => /^(Name|Pid|PPid|VmRSS|Threads):/.test(l));
   console.log(self.join('\n'));
 }
 

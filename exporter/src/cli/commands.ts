@@ -70,7 +70,12 @@ function registerCommandList(program: Command): void {
     const res = await new ExporterClient(resolveConnection(flags)).get<CommandsResponse>('/commands');
     if (flags.json) return print(JSON.stringify(res, null, 2));
     if (res.commands.length === 0) process.stderr.write('runboard-exporter: the exporter allows no commands (see `commands:` in its config)\n');
-    print(formatTable(['id', 'title', 'parameters'], res.commands.map((c) => [c.id, c.title, summarizeParameters(c) || '-'])));
+    print(
+      formatTable(
+        ['id', 'title', 'parameters'],
+        res.commands.map((c) => [c.id, c.title, summarizeParameters(c) || '-']),
+      ),
+    );
   });
 }
 
@@ -108,18 +113,26 @@ function registerRuns(program: Command): void {
       formatUsd(r.costUsd),
       r.startedBy ?? '-',
     ]);
-    print(formatTable(['id', 'command', 'state', 'exit', 'started', 'duration', 'tokens', 'cost', 'by'], rows, ['left', 'left', 'left', 'right', 'left', 'right', 'right', 'right', 'left']));
+    print(
+      formatTable(['id', 'command', 'state', 'exit', 'started', 'duration', 'tokens', 'cost', 'by'], rows, [
+        'left',
+        'left',
+        'left',
+        'right',
+        'left',
+        'right',
+        'right',
+        'right',
+        'left',
+      ]),
+    );
     if (page.total > page.offset + page.runs.length) {
       process.stderr.write(`runboard-exporter: showing ${page.offset + 1}-${page.offset + page.runs.length} of ${page.total} (use --limit / --offset for more)\n`);
     }
   });
 
   addConnectionOptions(
-    runs
-      .command('show')
-      .description('one run: parameters, times, outcome, exit code, tokens, cost')
-      .argument('<id>', 'run id')
-      .option('--json', 'print the API response as JSON'),
+    runs.command('show').description('one run: parameters, times, outcome, exit code, tokens, cost').argument('<id>', 'run id').option('--json', 'print the API response as JSON'),
   ).action(async (id: string, flags: ConnectionFlags & JsonFlag) => {
     const run = await new ExporterClient(resolveConnection(flags)).get<RunInfo>(`/runs/${encodeURIComponent(id)}`);
     if (flags.json) return print(JSON.stringify(run, null, 2));
@@ -155,11 +168,7 @@ function registerTemplates(program: Command): void {
   const templates = program.command('templates').description('saved parameter sets for commands: list, save, delete');
 
   addConnectionOptions(
-    templates
-      .command('list')
-      .description('the saved templates')
-      .option('--command <id>', "only this command's templates")
-      .option('--json', 'print the API response as JSON'),
+    templates.command('list').description('the saved templates').option('--command <id>', "only this command's templates").option('--json', 'print the API response as JSON'),
   ).action(async (flags: TemplatesFlags) => {
     const res = await new ExporterClient(resolveConnection(flags)).get<{ templates: Template[] }>('/templates', { command: flags.command });
     if (flags.json) return print(JSON.stringify(res, null, 2));
@@ -225,21 +234,16 @@ function registerCosts(program: Command): void {
     }
     const costs = await badInputIsUsage(() => new ExporterClient(conn).get<CostsResponse>('/costs', query));
     if (flags.json) return print(JSON.stringify(costs, null, 2));
-    const row = (key: string, r: CostsResponse['total']) => [
-      key,
-      String(r.requests),
-      String(r.inputTokens),
-      String(r.outputTokens),
-      formatUsd(r.costUsd),
-      String(r.unpriced),
-    ];
+    const row = (key: string, r: CostsResponse['total']) => [key, String(r.requests), String(r.inputTokens), String(r.outputTokens), formatUsd(r.costUsd), String(r.unpriced)];
     const rows = [...costs.rows.map((r) => row(r.key, r)), row('total', costs.total)];
     print(
       `${costs.groupBy === 'hour' || costs.groupBy === 'day' ? 'costs per' : 'costs by'} ${costs.groupBy}, ${isoSeconds(costs.from)} to ${isoSeconds(costs.to)}\n` +
         formatTable([costs.groupBy, 'requests', 'input tokens', 'output tokens', 'cost', 'unpriced'], rows, ['left', 'right', 'right', 'right', 'right', 'right']),
     );
     if (costs.total.unpriced > 0) {
-      process.stderr.write(`runboard-exporter: ${costs.total.unpriced} request(s) have no known price and are not in the cost (add the model under \`prices:\` in the exporter's config)\n`);
+      process.stderr.write(
+        `runboard-exporter: ${costs.total.unpriced} request(s) have no known price and are not in the cost (add the model under \`prices:\` in the exporter's config)\n`,
+      );
     }
   });
 }

@@ -157,7 +157,7 @@ function describeApiError(res: Response, body: unknown, conn: Connection): strin
     message = res.statusText || 'no details';
   }
   if (res.status === 401 && conn.tokenSource === 'none') {
-    message += ' (no token found: pass --token, set RUNBOARD_API_TOKEN, or point --data-dir at the exporter\'s data dir)';
+    message += " (no token found: pass --token, set RUNBOARD_API_TOKEN, or point --data-dir at the exporter's data dir)";
   }
   return message;
 }

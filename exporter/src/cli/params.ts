@@ -38,10 +38,7 @@ export function convertParams(command: CommandInfo, raw: RawParam[] = []): Recor
     const spec = command.parameters[name];
     if (!spec) {
       const known = Object.keys(command.parameters);
-      throw new CliError(
-        `--param ${name}: command "${command.id}" has no such parameter (${known.length > 0 ? `it has ${known.join(', ')}` : 'it takes none'})`,
-        EXIT_USAGE,
-      );
+      throw new CliError(`--param ${name}: command "${command.id}" has no such parameter (${known.length > 0 ? `it has ${known.join(', ')}` : 'it takes none'})`, EXIT_USAGE);
     }
     out[name] = convertParam(name, spec, value);
   }

@@ -41,17 +41,19 @@ const SERIES_HELP = 'series ids, comma-separated or repeated, e.g. \'actions_per
 export function registerQuery(program: Command): void {
   const query = program.command('query').description("read a running exporter's live series (see `query <command> --help`)");
 
-  addConnectionOptions(
-    query
-      .command('series')
-      .description('list the live series: id, unit, description')
-      .option('--json', 'print the API response as JSON'),
-  ).action(async (flags: ConnectionFlags & JsonFlag) => {
-    const client = new ExporterClient(resolveConnection(flags));
-    const res = await client.get<SeriesResponse>('/series');
-    if (flags.json) return print(JSON.stringify(res, null, 2));
-    print(formatTable(['id', 'unit', 'description'], res.series.map((s) => [s.id, s.unit, s.description])));
-  });
+  addConnectionOptions(query.command('series').description('list the live series: id, unit, description').option('--json', 'print the API response as JSON')).action(
+    async (flags: ConnectionFlags & JsonFlag) => {
+      const client = new ExporterClient(resolveConnection(flags));
+      const res = await client.get<SeriesResponse>('/series');
+      if (flags.json) return print(JSON.stringify(res, null, 2));
+      print(
+        formatTable(
+          ['id', 'unit', 'description'],
+          res.series.map((s) => [s.id, s.unit, s.description]),
+        ),
+      );
+    },
+  );
 
   addConnectionOptions(
     query
@@ -66,7 +68,9 @@ export function registerQuery(program: Command): void {
     if (flags.json) return print(JSON.stringify(await client.get<LatestResponse>('/latest', params), null, 2));
     const [latest, info] = await Promise.all([client.get<LatestResponse>('/latest', params), client.get<SeriesResponse>('/series')]);
     const units = unitsOf(info);
-    for (const id of wanted) if (!(id in latest.values)) process.stderr.write(`runboard-exporter: no current value for ${id}${units.has(id) ? '' : ' (unknown series, see `query series`)'}\n`);
+    for (const id of wanted) {
+      if (!(id in latest.values)) process.stderr.write(`runboard-exporter: no current value for ${id}${units.has(id) ? '' : ' (unknown series, see `query series`)'}\n`);
+    }
     if (latest.t === null) return print('no samples yet: the exporter has not taken its first tick');
     const rows = Object.entries(latest.values).map(([id, v]) => [id, formatValue(v, units.get(id))]);
     print(`at ${new Date(latest.t).toISOString()}\n` + formatTable(['series', 'value'], rows, ['left', 'right']));

@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
       .option('--json', 'with --detach the run as JSON; else every output event as one JSON line')
       .addHelpText(
         'after',
-        '\nExit codes: the run\'s exit code; 124 timeout; 130 cancelled (or Ctrl-C twice); 1 failure without an exit code;\n' +
+        "\nExit codes: the run's exit code; 124 timeout; 130 cancelled (or Ctrl-C twice); 1 failure without an exit code;\n" +
           '2 bad arguments or parameters; 3 exporter unreachable; 4 exporter error (e.g. queue full).\n' +
           'Ctrl-C once cancels the run and waits for it to end; Ctrl-C again stops waiting.',
       ),
@@ -50,9 +50,7 @@ export function registerRun(program: Command): void {
     }
     parameters = { ...parameters, ...convertParams(command, flags.param) };
     const startedBy = flags.startedBy ?? defaultStartedBy();
-    const run = await badInputIsUsage(() =>
-      client.post<RunInfo>(`/commands/${encodeURIComponent(command.id)}/runs`, { parameters, ...(startedBy ? { startedBy } : {}) }),
-    );
+    const run = await badInputIsUsage(() => client.post<RunInfo>(`/commands/${encodeURIComponent(command.id)}/runs`, { parameters, ...(startedBy ? { startedBy } : {}) }));
 
     if (flags.detach) return print(flags.json ? JSON.stringify(run, null, 2) : run.id);
 

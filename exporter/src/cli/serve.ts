@@ -55,6 +55,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   // Signal handlers go in before anything starts, so a signal that arrives while the exporter
   // starts (or right after the banner) still ends it cleanly rather than by the default action.
   let exp: Exporter | undefined;
+  // Assigned once the exporter has started, but the signal handler below must already see it.
+  // eslint-disable-next-line prefer-const
   let demo: Demo | undefined;
   let stopping: string | undefined;
   const shutdown = async (signal: string) => {

@@ -72,7 +72,10 @@ export class ActionsCollector implements Collector {
     st.set({ name: 'actions_per_minute', labels, unit: 'opm', description: 'Finished actions per minute over the rolling window.' }, perMinute(s.count, s.spanSeconds));
     st.set({ name: 'action_failures', labels, unit: 'none', description: 'Failed actions in the rolling window.' }, s.failures);
     if (s.count > 0) {
-      st.set({ name: 'action_success_ratio', labels, unit: 'percentunit', description: 'Share of actions that succeeded over the rolling window.' }, (s.count - s.failures) / s.count);
+      st.set(
+        { name: 'action_success_ratio', labels, unit: 'percentunit', description: 'Share of actions that succeeded over the rolling window.' },
+        (s.count - s.failures) / s.count,
+      );
       st.set({ name: 'action_duration_mean_seconds', labels, unit: 's', description: 'Mean action duration over the rolling window.' }, s.mean);
       st.set({ name: 'action_duration_p95_seconds', labels, unit: 's', description: '95th percentile action duration over the rolling window.' }, s.p95);
     }

@@ -1,6 +1,5 @@
 import type { CollectorStatus } from '@runboard/protocol';
 import type { Metrics } from '../metrics/registry';
-import type { LiveStore } from '../store/live-store';
 
 /**
  * One collector per file, all behind this interface (after node_exporter): `collect` runs once

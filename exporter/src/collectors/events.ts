@@ -67,7 +67,10 @@ export class EventsCollector implements Collector {
     const d = w.done.snapshot(now);
     const st = this.store;
     st.set({ name: 'events_queued_per_minute', labels, unit: 'opm', description: 'Events queued per minute over the rolling window.' }, perMinute(q.count, q.spanSeconds));
-    st.set({ name: 'events_processed_per_minute', labels, unit: 'opm', description: 'Events processed successfully per minute over the rolling window.' }, perMinute(d.count - d.failures, d.spanSeconds));
+    st.set(
+      { name: 'events_processed_per_minute', labels, unit: 'opm', description: 'Events processed successfully per minute over the rolling window.' },
+      perMinute(d.count - d.failures, d.spanSeconds),
+    );
     st.set({ name: 'event_failures', labels, unit: 'none', description: 'Failed events in the rolling window.' }, d.failures);
     if (!Number.isNaN(d.mean)) {
       st.set({ name: 'event_processing_mean_seconds', labels, unit: 's', description: 'Mean event processing time over the rolling window.' }, d.mean);

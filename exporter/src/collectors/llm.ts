@@ -124,12 +124,21 @@ export class LlmCollector implements Collector {
     const span = s.spanSeconds;
     st.set({ name: 'llm_requests_per_minute', labels, unit: 'reqpm', description: 'LLM requests per minute over the rolling window.' }, perMinute(s.count, span));
     st.set({ name: 'llm_failures', labels, unit: 'none', description: 'Failed LLM requests in the rolling window.' }, s.failures);
-    st.set({ name: 'llm_tokens_per_hour', labels, unit: 'none', description: 'Input plus output tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT] + a[OUTPUT], span));
+    st.set(
+      { name: 'llm_tokens_per_hour', labels, unit: 'none', description: 'Input plus output tokens per hour, extrapolated from the rolling window.' },
+      perHour(a[INPUT] + a[OUTPUT], span),
+    );
     st.set({ name: 'llm_input_tokens_per_hour', labels, unit: 'none', description: 'Input tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT], span));
     st.set({ name: 'llm_output_tokens_per_hour', labels, unit: 'none', description: 'Output tokens per hour, extrapolated from the rolling window.' }, perHour(a[OUTPUT], span));
-    st.set({ name: 'llm_cost_usd_per_hour', labels, unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' }, roundUsd(perHour(a[COST], span)));
+    st.set(
+      { name: 'llm_cost_usd_per_hour', labels, unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' },
+      roundUsd(perHour(a[COST], span)),
+    );
     if (a[PRICED] > 0) {
-      st.set({ name: 'llm_cost_usd_per_request', labels, unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' }, roundUsd(a[COST] / a[PRICED]));
+      st.set(
+        { name: 'llm_cost_usd_per_request', labels, unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' },
+        roundUsd(a[COST] / a[PRICED]),
+      );
     }
     if (!Number.isNaN(s.p95)) {
       st.set({ name: 'llm_latency_p95_seconds', labels, unit: 's', description: '95th percentile LLM request latency over the rolling window.' }, s.p95);

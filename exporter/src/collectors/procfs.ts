@@ -73,7 +73,12 @@ export function parseNetDev(text: string): NetDevice[] {
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
     if (isLoopback(name)) continue;
-    const f = numbers(line.slice(colon + 1).trim().split(/\s+/));
+    const f = numbers(
+      line
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/),
+    );
     if (f.length < 16) throw new Error(`unexpected line for ${name}`);
     out.push({ name, rxBytes: f[0], txBytes: f[8] });
   }

@@ -156,10 +156,10 @@ export class SystemCollector implements Collector {
   private readProc(): { sample: Sample; errors: string[] } {
     const sample: Sample = {};
     const errors: string[] = [];
-    const read = (file: string, use: (text: string) => void) => {
+    const read = (file: string, parse: (text: string) => void) => {
       const p = path.join(this.procRoot, file);
       try {
-        use(readFileSync(p, 'utf8'));
+        parse(readFileSync(p, 'utf8'));
       } catch (err) {
         errors.push(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -94,7 +94,7 @@ function unescapeLiteral(s: string, entry: string): string {
 }
 
 /** Names of the parameters an entry refers to, with whether it is a `{name?text}` use. */
-export function placeholders(entry: TemplateEntry): { name: string; conditional: boolean }[] {
+export function placeholders(entry: TemplateEntry): Array<{ name: string; conditional: boolean }> {
   if (entry.kind === 'conditional') return [{ name: entry.name, conditional: true }];
   return entry.parts.flatMap((p) => (p.kind === 'param' ? [{ name: p.name, conditional: false }] : []));
 }

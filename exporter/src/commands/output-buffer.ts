@@ -26,7 +26,7 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   const pieces: string[] = [];
   let start = 0;
   let bytes = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const units = cp > 0xffff ? 2 : 1;
     const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
@@ -59,7 +59,7 @@ export class OutputBuffer {
   private headOpen = true;
 
   // The tail is a queue; `tailStart` avoids shifting the array on every evicted line.
-  private tail: (OutputLine | undefined)[] = [];
+  private tail: Array<OutputLine | undefined> = [];
   private tailStart = 0;
   private tailBytes = 0;
 

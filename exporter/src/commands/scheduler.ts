@@ -91,7 +91,7 @@ export class RunScheduler {
   }
 
   /** The queued tickets in order, with their positions. */
-  positions(): { ticket: RunTicket; position: number }[] {
+  positions(): Array<{ ticket: RunTicket; position: number }> {
     return this.queue.map((e) => ({ ticket: e.ticket, position: e.ticket.position }));
   }
 
@@ -125,7 +125,7 @@ export class RunScheduler {
 
   /** Starts, in queue order, every queued run that now fits. */
   private pump(): void {
-    for (let i = 0; i < this.queue.length && this.activeCount < this.opts.globalLimit; ) {
+    for (let i = 0; i < this.queue.length && this.activeCount < this.opts.globalLimit;) {
       const e = this.queue[i];
       if (this.canStart(e)) {
         this.queue.splice(i, 1);

@@ -53,7 +53,10 @@ const RESERVED_STARTED_BY = /^\s*grafana\s*(:|$)/i;
 
 /** The startedBy a run records (README "Grafana plugins", "Who started a run"). */
 export function startedByFor(origin: RunOrigin): string | null {
-  const login = origin.grafanaUser?.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 192);
+  const login = origin.grafanaUser
+    ?.replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .trim()
+    .slice(0, 192);
   if (login) return `grafana:${login}`;
   if (origin.viaGrafana || origin.grafanaUser !== undefined) return 'grafana';
   if (origin.startedBy === undefined || origin.startedBy === '') return null;
@@ -67,9 +70,7 @@ export { QueueFullError };
 
 type Listener = (e: RunOutputEvent) => void;
 
-export type RunSubscription =
-  | { live: true; info: RunInfo; lines: OutputLine[]; unsubscribe: () => void }
-  | { live: false; info: RunInfo; storedLines: () => OutputLine[] };
+export type RunSubscription = { live: true; info: RunInfo; lines: OutputLine[]; unsubscribe: () => void } | { live: false; info: RunInfo; storedLines: () => OutputLine[] };
 
 interface LiveRun {
   info: RunInfo;
@@ -121,7 +122,9 @@ export class CommandService {
     const startedBy = startedByFor(input);
     if (startedBy === 'grafana' && !this.warnedUnnamedGrafanaUser) {
       this.warnedUnnamedGrafanaUser = true;
-      this.deps.log.warn('a run was started through Grafana without X-Grafana-User, so it is recorded as "grafana": set [dataproxy] send_user_header = true in Grafana (GF_DATAPROXY_SEND_USER_HEADER=true) to record who started it');
+      this.deps.log.warn(
+        'a run was started through Grafana without X-Grafana-User, so it is recorded as "grafana": set [dataproxy] send_user_header = true in Grafana (GF_DATAPROXY_SEND_USER_HEADER=true) to record who started it',
+      );
     }
     const info = queuedRun({ id: crypto.randomUUID(), command: spec.id, parameters, startedBy, requestedAt: Date.now() });
     const run: LiveRun = { info, spec, output: new OutputBuffer(this.deps.limits.runOutputBytes), listeners: new Set(), cancelRequested: false };

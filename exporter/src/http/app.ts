@@ -150,27 +150,33 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
     metrics.ingestRejected.inc({ reason: bodyErrorCode(err) });
     next(err);
   };
-  app.post(`${API_PREFIX}/ingest`, ingestAuth, json, (req: Request, res: Response) => {
-    let records;
-    try {
-      records = validateIngestBody(req.body, config.limits.batchRecords);
-    } catch (err) {
-      if (!(err instanceof IngestError)) throw err;
-      metrics.ingestRejected.inc({ reason: err.code });
-      return sendError(res, err.code === 'too_many_records' ? 413 : 400, err.code, err.message, err.field);
-    }
-    let byKind;
-    try {
-      byKind = deps.ingest.ingest(records);
-    } catch (err) {
-      // Nothing of the batch was counted (README "The ledger"): the client sends it again later.
-      // The error handler answers the 503.
-      if (err instanceof LedgerWriteError) metrics.ingestRejected.inc({ reason: err.code });
-      throw err;
-    }
-    const body: IngestResponse = { accepted: records.length, byKind };
-    res.status(202).json(body);
-  }, countBodyError);
+  app.post(
+    `${API_PREFIX}/ingest`,
+    ingestAuth,
+    json,
+    (req: Request, res: Response) => {
+      let records;
+      try {
+        records = validateIngestBody(req.body, config.limits.batchRecords);
+      } catch (err) {
+        if (!(err instanceof IngestError)) throw err;
+        metrics.ingestRejected.inc({ reason: err.code });
+        return sendError(res, err.code === 'too_many_records' ? 413 : 400, err.code, err.message, err.field);
+      }
+      let byKind;
+      try {
+        byKind = deps.ingest.ingest(records);
+      } catch (err) {
+        // Nothing of the batch was counted (README "The ledger"): the client sends it again later.
+        // The error handler answers the 503.
+        if (err instanceof LedgerWriteError) metrics.ingestRejected.inc({ reason: err.code });
+        throw err;
+      }
+      const body: IngestResponse = { accepted: records.length, byKind };
+      res.status(202).json(body);
+    },
+    countBodyError,
+  );
 
   app.use(API_PREFIX, commandRoutes({ commands: deps.commands, ledger: deps.ledger, auth: write, json, streams: deps.streams, runOutputBytes: config.limits.runOutputBytes }));
 

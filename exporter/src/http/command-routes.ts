@@ -7,19 +7,21 @@ import type { z } from 'zod';
 import { ConflictError, NotFoundError, QueueFullError, type CommandService } from '../commands/service';
 import { ParameterError, resolveParameters } from '../commands/parameters';
 import { describeValue, valueAt } from '../config';
-import {
-  putTemplateRequestSchema,
-  startRunRequestSchema,
-  type CommandsResponse,
-  type RunsPage,
-} from '@runboard/protocol';
+import { putTemplateRequestSchema, startRunRequestSchema, type CommandsResponse, type RunsPage } from '@runboard/protocol';
 import { TemplateConflictError, type Ledger } from '../store/ledger';
 import type { EventStreams } from '../stream/event-stream';
 import { FinishedOutputCache, followLive, replayFinished } from '../stream/run-output';
 import { badRequest, HttpError } from './errors';
 import { costsQuery, parseQuery, runOutputQuery, runsQuery, templatesQuery, withLastEventId } from './query-params';
 
-export function commandRoutes(deps: { commands: CommandService; ledger: Ledger; auth: RequestHandler; json: RequestHandler; streams: EventStreams; runOutputBytes: number }): Router {
+export function commandRoutes(deps: {
+  commands: CommandService;
+  ledger: Ledger;
+  auth: RequestHandler;
+  json: RequestHandler;
+  streams: EventStreams;
+  runOutputBytes: number;
+}): Router {
   const { commands, ledger, auth, json, streams } = deps;
   const r = express.Router();
   r.use(auth);
@@ -169,7 +171,12 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]);
   const field = path.join('.') || 'body';
   const value = valueAt(body, issue.path);
-  const reason = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.code === 'invalid_type' && value !== undefined ? `expected ${issue.expected}, got ${describeValue(value)}` : issue.message;
+  const reason =
+    issue.code === 'unrecognized_keys'
+      ? 'unknown field'
+      : issue.code === 'invalid_type' && value !== undefined
+        ? `expected ${issue.expected}, got ${describeValue(value)}`
+        : issue.message;
   throw badRequest(field, reason);
 }
 
@@ -182,4 +189,3 @@ function mapError(err: unknown): unknown {
   if (err instanceof TemplateConflictError) return new HttpError(409, 'conflict', err.message, 'name');
   return err;
 }
-

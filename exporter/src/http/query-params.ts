@@ -20,9 +20,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
 const blank = (v: unknown) => (v === '' ? undefined : v);
 
 /** A text value; a repeated one (`?series=a&series=b`) reads as its values joined by commas. */
-export const stringParam = z
-  .union([z.string(), z.array(z.unknown()).transform((a) => a.map(String).join(','))], { error: 'must be a string' })
-  .optional();
+export const stringParam = z.union([z.string(), z.array(z.unknown()).transform((a) => a.map(String).join(','))], { error: 'must be a string' }).optional();
 
 const enumParam = <const T extends readonly [string, ...string[]]>(values: T, message = `must be one of ${values.join(', ')}`) =>
   stringParam.pipe(z.enum(values, { error: message }).optional());
@@ -35,7 +33,12 @@ export const intParam = (min: number, max: number) =>
       .string({ error: 'must be a whole number' })
       .regex(/^\d+$/, { error: 'must be a whole number' })
       .transform(Number)
-      .pipe(z.number().min(min, { error: `must be between ${min} and ${max}` }).max(max, { error: `must be between ${min} and ${max}` }))
+      .pipe(
+        z
+          .number()
+          .min(min, { error: `must be between ${min} and ${max}` })
+          .max(max, { error: `must be between ${min} and ${max}` }),
+      )
       .optional(),
   );
 
@@ -63,7 +66,16 @@ export const timeParam = z.preprocess(
 
 /** A `Last-Event-ID` (header, or the `lastEventId` parameter for clients that cannot set one). */
 const lastEventIdParam = (what: string) =>
-  z.preprocess(blank, stringParam.pipe(z.string().regex(/^\d+$/, { error: `must be ${what}` }).transform(Number).optional()));
+  z.preprocess(
+    blank,
+    stringParam.pipe(
+      z
+        .string()
+        .regex(/^\d+$/, { error: `must be ${what}` })
+        .transform(Number)
+        .optional(),
+    ),
+  );
 
 /**
  * The same check for a time given elsewhere (the CLI's --from/--to): `fallback` when absent,

@@ -116,12 +116,7 @@ function numberCheck(def: Def): FastCheck {
     } else if (c.check === 'number_format' && c.format === 'safeint') safeInt = true;
     else return NEVER;
   }
-  return (v) =>
-    typeof v === 'number' &&
-    Number.isFinite(v) &&
-    (loInclusive ? v >= lo : v > lo) &&
-    (hiInclusive ? v <= hi : v < hi) &&
-    (!safeInt || Number.isSafeInteger(v));
+  return (v) => typeof v === 'number' && Number.isFinite(v) && (loInclusive ? v >= lo : v > lo) && (hiInclusive ? v <= hi : v < hi) && (!safeInt || Number.isSafeInteger(v));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

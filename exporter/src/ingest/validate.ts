@@ -29,7 +29,13 @@ export function validateIngestBody(body: unknown, maxRecords: number): IngestRec
     prefix = 'records';
   } else if (body !== null && typeof body === 'object' && 'records' in body && !('kind' in body)) {
     const keys = Object.keys(body);
-    if (keys.length !== 1) throw new IngestError(keys.find((k) => k !== 'records')!, 'unknown key (expected only "records")', 'invalid_body');
+    if (keys.length !== 1) {
+      throw new IngestError(
+        keys.find((k) => k !== 'records')!,
+        'unknown key (expected only "records")',
+        'invalid_body',
+      );
+    }
     const records = (body as { records: unknown }).records;
     if (!Array.isArray(records)) throw new IngestError('records', `expected array, got ${describeValue(records)}`, 'invalid_body');
     items = records;

@@ -28,7 +28,6 @@ export interface Tick {
   values: number[];
 }
 
-
 export class LiveStore {
   private readonly slots = new Map<string, SeriesSlot>();
   /** Slots by labels object, then name (see set()). */
@@ -169,7 +168,7 @@ export class LiveStore {
     const buckets = Math.min(indexes.length, Math.max(1, maxPoints));
     const per = indexes.length / Math.max(buckets, 1);
     const t: number[] = [];
-    const values: Record<string, (number | null)[]> = {};
+    const values: Record<string, Array<number | null>> = {};
     for (const id of wanted) values[id] = [];
     for (let b = 0; b < buckets; b++) {
       const start = Math.floor(b * per);

@@ -35,7 +35,9 @@ export function openDataDir(config: Config, log: Logger): OwnedDataDir {
         // refusals starts and one when writes succeed again, never a line (or a stack) per request.
         onStorage: (e) =>
           'refused' in e
-            ? log.error(`${e.refused.message}: writes that need the ledger (LLM calls, run starts, templates) answer 503 and nothing is counted until a write succeeds; further failures are counted in runboard_ledger_refused_records_total and runboard_ingest_rejected_total, not logged`)
+            ? log.error(
+                `${e.refused.message}: writes that need the ledger (LLM calls, run starts, templates) answer 503 and nothing is counted until a write succeeds; further failures are counted in runboard_ledger_refused_records_total and runboard_ingest_rejected_total, not logged`,
+              )
             : log.info(`ledger writes recovered after ${e.recoveredAfter} failure${e.recoveredAfter === 1 ? '' : 's'}`),
       });
       const interrupted = ledger.interruptActiveRuns(Date.now());

@@ -75,7 +75,16 @@ export class RollingWindow {
     private readonly amountCount = 0,
   ) {
     this.sliceMs = Math.max(1, Math.ceil(windowMs / SLICES));
-    this.slices = Array.from({ length: SLICES }, () => ({ start: -1, count: 0, failures: 0, sum: 0, min: Infinity, max: -Infinity, amounts: new Float64Array(amountCount), hist: null }));
+    this.slices = Array.from({ length: SLICES }, () => ({
+      start: -1,
+      count: 0,
+      failures: 0,
+      sum: 0,
+      min: Infinity,
+      max: -Infinity,
+      amounts: new Float64Array(amountCount),
+      hist: null,
+    }));
     this.since = since;
   }
 

@@ -24,6 +24,7 @@ export function useConsoleApi(ref: DataSourceRef | string | null | undefined): C
 
   useEffect(() => {
     let cancelled = false;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- another datasource: loading again until it resolves
     setState({ loading: true });
     const srv = getDataSourceSrv();
     let target: DataSourceRef | string | undefined = key || undefined;
@@ -43,7 +44,7 @@ export function useConsoleApi(ref: DataSourceRef | string | null | undefined): C
         const checked = asConsoleApi(instance);
         setState('api' in checked ? { loading: false, api: checked.api, name: instance.name } : { loading: false, error: checked.error, name: instance.name });
       },
-      (err) => !cancelled && setState({ loading: false, error: `Cannot load the datasource: ${describeError(err).message}` })
+      (err) => !cancelled && setState({ loading: false, error: `Cannot load the datasource: ${describeError(err).message}` }),
     );
     return () => {
       cancelled = true;

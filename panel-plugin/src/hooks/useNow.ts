@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 export function useNow(active: boolean, intervalMs = 1000): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the clock is current the moment it (re)starts
     setNow(Date.now());
     if (!active) {
       return;

@@ -28,6 +28,7 @@ export function useRunOutput(api: RunboardConsoleApi, runId: string | null, seed
 
   useEffect(() => {
     dispatch({ type: 'reset' });
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- another run: the previous run's error goes with its view
     setError(undefined);
     if (!runId) {
       return;
@@ -62,7 +63,7 @@ export function useRunOutput(api: RunboardConsoleApi, runId: string | null, seed
         // Show at least where the run stands now.
         api.getRun(runId).then(
           (run) => !closed && dispatch({ type: 'events', events: [{ event: run.status === 'finished' ? 'end' : 'status', data: run }] }),
-          () => undefined
+          () => undefined,
         );
       },
       complete: flush,

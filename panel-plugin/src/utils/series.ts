@@ -126,7 +126,7 @@ function linksAt(field: Field, row: number): LinkModel[] {
 }
 
 /** Index of the last finite number in `values`, or -1. */
-export function lastValueIndex(values: ReadonlyArray<unknown>): number {
+export function lastValueIndex(values: readonly unknown[]): number {
   for (let i = values.length - 1; i >= 0; i--) {
     const v = values[i];
     if (typeof v === 'number' && Number.isFinite(v)) {
@@ -156,7 +156,7 @@ function withUniqueKeys(series: CardSeries[]): CardSeries[] {
   });
 }
 
-function isAscending(values: ReadonlyArray<unknown>): boolean {
+function isAscending(values: readonly unknown[]): boolean {
   for (let i = 1; i < values.length; i++) {
     if ((values[i] as number) < (values[i - 1] as number)) {
       return false;

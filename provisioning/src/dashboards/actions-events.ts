@@ -11,9 +11,15 @@ const ACTION = 'action=~"$action"';
 const COMMAND = 'command=~"$command"';
 
 export function actionsEvents(): dashboard.DashboardBuilder {
-  const chart = (title: string, unit: string, description: string) => timeseriesPanel(title, unit).datasource({ ...PROMETHEUS }).description(description);
+  const chart = (title: string, unit: string, description: string) =>
+    timeseriesPanel(title, unit)
+      .datasource({ ...PROMETHEUS })
+      .description(description);
   const stat = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).withTarget(prom(expr));
+    statPanel(title, unit)
+      .datasource({ ...PROMETHEUS })
+      .description(description)
+      .withTarget(prom(expr));
 
   return newDashboard({
     uid: ACTIONS_EVENTS_UID,
@@ -27,15 +33,31 @@ export function actionsEvents(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Actions'))
     .withPanel(stat('Actions / min', 'opm', `sum(rate(runboard_actions_total{${ACTION}}[$__rate_interval])) * 60`, 'Finished actions per minute'))
     .withPanel(
-      stat('Success ratio', 'percentunit', `sum(rate(runboard_actions_total{${ACTION}, outcome="success"}[$__rate_interval]))\n  / sum(rate(runboard_actions_total{${ACTION}}[$__rate_interval]))`, 'Share of finished actions that succeeded')
+      stat(
+        'Success ratio',
+        'percentunit',
+        `sum(rate(runboard_actions_total{${ACTION}, outcome="success"}[$__rate_interval]))\n  / sum(rate(runboard_actions_total{${ACTION}}[$__rate_interval]))`,
+        'Share of finished actions that succeeded',
+      )
         .thresholds(steps('red', [1 - THRESHOLDS.actionFailureRatio, 'green']))
         .decimals(1),
     )
-    .withPanel(stat('p95 duration', 's', `histogram_quantile(0.95, sum by (le) (rate(runboard_action_duration_seconds_bucket{${ACTION}}[$__rate_interval])))`, '95th percentile action duration'))
+    .withPanel(
+      stat(
+        'p95 duration',
+        's',
+        `histogram_quantile(0.95, sum by (le) (rate(runboard_action_duration_seconds_bucket{${ACTION}}[$__rate_interval])))`,
+        '95th percentile action duration',
+      ),
+    )
     .withPanel(stat('In flight', 'short', 'sum(runboard_actions_in_flight)', 'Actions running now'))
     .withPanel(stat('Action queue', 'short', 'sum(runboard_action_queue_depth)', 'Actions waiting to run'))
     .withPanel(stat('Event queue', 'short', 'sum(runboard_event_queue_depth)', 'Events waiting').thresholds(steps('green', [THRESHOLDS.eventQueueMinDepth, 'orange'])))
-    .withPanel(chart('Actions per minute by action', 'opm', 'Finished actions per minute').withTarget(prom(`sum by (action) (rate(runboard_actions_total{${ACTION}}[$__rate_interval])) * 60`, '{{action}}')))
+    .withPanel(
+      chart('Actions per minute by action', 'opm', 'Finished actions per minute').withTarget(
+        prom(`sum by (action) (rate(runboard_actions_total{${ACTION}}[$__rate_interval])) * 60`, '{{action}}'),
+      ),
+    )
     .withPanel(
       chart('Success ratio by action', 'percentunit', 'Share of finished actions that succeeded')
         .min(0)
@@ -85,9 +107,7 @@ export function actionsEvents(): dashboard.DashboardBuilder {
       ),
     )
     .withPanel(
-      chart('p95 processing time by type', 's', '5-minute 95th percentile processing time (recording rule)').withTarget(
-        prom(RECORD.eventProcessingP95ByType5m, '{{type}}'),
-      ),
+      chart('p95 processing time by type', 's', '5-minute 95th percentile processing time (recording rule)').withTarget(prom(RECORD.eventProcessingP95ByType5m, '{{type}}')),
     )
     .withPanel(
       chart('Event queue', 'short', 'Events waiting, and the 10-minute trend in events per minute (recording rule)')
@@ -101,10 +121,7 @@ export function actionsEvents(): dashboard.DashboardBuilder {
     )
     .withPanel(
       chart('Event failure ratio', 'percentunit', 'Failed / (processed + failed)').withTarget(
-        prom(
-          'sum(rate(runboard_events_total{outcome="failed"}[$__rate_interval]))\n  / sum(rate(runboard_events_total{outcome=~"processed|failed"}[$__rate_interval]))',
-          'failed',
-        ),
+        prom('sum(rate(runboard_events_total{outcome="failed"}[$__rate_interval]))\n  / sum(rate(runboard_events_total{outcome=~"processed|failed"}[$__rate_interval]))', 'failed'),
       ),
     )
     .withRow(new dashboard.RowBuilder('Command runs'))

@@ -14,12 +14,23 @@ const SEL = 'provider=~"$provider", model=~"$model"';
 
 export function aiCost(): dashboard.DashboardBuilder {
   const stat = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).withTarget(prom(expr));
+    statPanel(title, unit)
+      .datasource({ ...PROMETHEUS })
+      .description(description)
+      .withTarget(prom(expr));
   /** A total over the dashboard's time range: one instant query, no sparkline. */
   const total = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).graphMode(common.BigValueGraphMode.None).withTarget(promTotal(expr));
+    statPanel(title, unit)
+      .datasource({ ...PROMETHEUS })
+      .description(description)
+      .graphMode(common.BigValueGraphMode.None)
+      .withTarget(promTotal(expr));
   const ledger = (title: string, groupBy: CostGrouping, description: string) =>
-    tablePanel(title).datasource({ ...RUNBOARD }).description(description).span(6).withTarget(costs(groupBy));
+    tablePanel(title)
+      .datasource({ ...RUNBOARD })
+      .description(description)
+      .span(6)
+      .withTarget(costs(groupBy));
 
   return newDashboard({
     uid: AI_COST_UID,
@@ -32,25 +43,39 @@ export function aiCost(): dashboard.DashboardBuilder {
     .withVariable(labelVariable('model', 'Model', 'runboard_llm_requests_total{provider=~"$provider"}'))
     .withRow(new dashboard.RowBuilder('Summary'))
     .withPanel(
-      stat('Tokens / hour', 'short', `sum(rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, 'Input + output tokens per hour at the current rate')
-        .thresholds(steps('green', [THRESHOLDS.llmTokensPerHour, 'red'])),
+      stat('Tokens / hour', 'short', `sum(rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, 'Input + output tokens per hour at the current rate').thresholds(
+        steps('green', [THRESHOLDS.llmTokensPerHour, 'red']),
+      ),
     )
     .withPanel(
-      stat('Cost / request', 'currencyUSD', `sum(rate(runboard_llm_cost_usd_total{${SEL}}[$__rate_interval])) / sum(rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`, 'Mean cost of one request')
+      stat(
+        'Cost / request',
+        'currencyUSD',
+        `sum(rate(runboard_llm_cost_usd_total{${SEL}}[$__rate_interval])) / sum(rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`,
+        'Mean cost of one request',
+      )
         .thresholds(steps('green', [THRESHOLDS.llmCostPerRequestUsd, 'red']))
         .decimals(4),
     )
     .withPanel(total('Spend in range', 'currencyUSD', `sum(increase(runboard_llm_cost_usd_total{${SEL}}[$__range]))`, 'USD spent over the dashboard time range').decimals(2))
     .withPanel(total('Requests in range', 'short', `sum(increase(runboard_llm_requests_total{${SEL}}[$__range]))`, 'LLM requests over the dashboard time range').decimals(0))
     .withPanel(
-      total('Unpriced requests', 'short', `sum(increase(runboard_llm_unpriced_requests_total{${SEL}}[$__range]))`, 'Requests of models missing from the price table, sent without cost_usd: their cost is unknown')
+      total(
+        'Unpriced requests',
+        'short',
+        `sum(increase(runboard_llm_unpriced_requests_total{${SEL}}[$__range]))`,
+        'Requests of models missing from the price table, sent without cost_usd: their cost is unknown',
+      )
         .decimals(0)
-        .thresholds(steps('green', [1, 'orange']))
-        ,
+        .thresholds(steps('green', [1, 'orange'])),
     )
     .withPanel(
-      stat('p95 latency', 's', `histogram_quantile(0.95, sum by (le) (rate(runboard_llm_request_duration_seconds_bucket{${SEL}}[$__rate_interval])))`, '95th percentile request latency, all selected models')
-        .thresholds(steps('green', [THRESHOLDS.llmLatencyP95Seconds, 'red'])),
+      stat(
+        'p95 latency',
+        's',
+        `histogram_quantile(0.95, sum by (le) (rate(runboard_llm_request_duration_seconds_bucket{${SEL}}[$__rate_interval])))`,
+        '95th percentile request latency, all selected models',
+      ).thresholds(steps('green', [THRESHOLDS.llmLatencyP95Seconds, 'red'])),
     )
     .withRow(new dashboard.RowBuilder('Tokens and spend'))
     .withPanel(

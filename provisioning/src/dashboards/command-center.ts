@@ -10,7 +10,10 @@ export const COMMAND_CENTER_UID = 'runboard-command-center';
 
 export function commandCenter(): dashboard.DashboardBuilder {
   const chart = (title: string, unit: string, series: string[], description: string) =>
-    timeseriesPanel(title, unit).datasource({ ...RUNBOARD }).description(description).withTarget(live(series));
+    timeseriesPanel(title, unit)
+      .datasource({ ...RUNBOARD })
+      .description(description)
+      .withTarget(live(series));
 
   return newDashboard({
     uid: COMMAND_CENTER_UID,
@@ -55,9 +58,30 @@ export function commandCenter(): dashboard.DashboardBuilder {
     .withPanel(chart('Runs and queue', 'short', ['command_runs_active', 'command_queue_depth'], 'Runs executing and waiting; purple marks are runs, red ones failed runs'))
     .withPanel(chart('LLM spend', 'currencyUSD', ['llm_cost_usd_per_hour'], 'LLM spend per hour, including ::llm lines of runs'))
     .withPanel(chart('Actions', 'short', ['actions_per_minute', 'actions_in_flight', 'action_queue_depth'], 'Command runs count as actions too'))
-    .withPanel(withThresholdLine(chart('System', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU and memory while commands run'), THRESHOLDS.cpuUsageRatio).min(0).max(1))
+    .withPanel(
+      withThresholdLine(chart('System', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU and memory while commands run'), THRESHOLDS.cpuUsageRatio)
+        .min(0)
+        .max(1),
+    )
     .withRow(new dashboard.RowBuilder('Run history'))
-    .withPanel(tablePanel('Recent runs').datasource({ ...RUNBOARD }).description('The last 50 runs from the ledger, newest first').span(24).height(10).withTarget(runs({ limit: 50 })))
-    .withPanel(tablePanel('Failed runs').datasource({ ...RUNBOARD }).description('The last 20 failed runs').withTarget(runs({ outcome: 'failure', limit: 20 })))
-    .withPanel(tablePanel('LLM cost by command').datasource({ ...RUNBOARD }).description('From the ledger, over the time range').withTarget(costs('command')));
+    .withPanel(
+      tablePanel('Recent runs')
+        .datasource({ ...RUNBOARD })
+        .description('The last 50 runs from the ledger, newest first')
+        .span(24)
+        .height(10)
+        .withTarget(runs({ limit: 50 })),
+    )
+    .withPanel(
+      tablePanel('Failed runs')
+        .datasource({ ...RUNBOARD })
+        .description('The last 20 failed runs')
+        .withTarget(runs({ outcome: 'failure', limit: 20 })),
+    )
+    .withPanel(
+      tablePanel('LLM cost by command')
+        .datasource({ ...RUNBOARD })
+        .description('From the ledger, over the time range')
+        .withTarget(costs('command')),
+    );
 }

@@ -9,9 +9,15 @@ export const EXPORTER_HEALTH_UID = 'runboard-exporter-health';
 const PROC = `job="${JOB}"`;
 
 export function exporterHealth(): dashboard.DashboardBuilder {
-  const chart = (title: string, unit: string, description: string) => timeseriesPanel(title, unit).datasource({ ...PROMETHEUS }).description(description);
+  const chart = (title: string, unit: string, description: string) =>
+    timeseriesPanel(title, unit)
+      .datasource({ ...PROMETHEUS })
+      .description(description);
   const stat = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit).datasource({ ...PROMETHEUS }).description(description).withTarget(prom(expr));
+    statPanel(title, unit)
+      .datasource({ ...PROMETHEUS })
+      .description(description)
+      .withTarget(prom(expr));
 
   return newDashboard({
     uid: EXPORTER_HEALTH_UID,
@@ -23,19 +29,15 @@ export function exporterHealth(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Status'))
     .withPanel(
       stat('Scrape', 'short', `min(up{${PROC}})`, 'Whether Prometheus reaches the exporter')
-        .mappings([
-          { type: dashboard.MappingType.ValueToText, options: { '0': { text: 'DOWN', color: 'red', index: 0 }, '1': { text: 'UP', color: 'green', index: 1 } } },
-        ])
+        .mappings([{ type: dashboard.MappingType.ValueToText, options: { '0': { text: 'DOWN', color: 'red', index: 0 }, '1': { text: 'UP', color: 'green', index: 1 } } }])
         .thresholds(steps('red', [1, 'green']))
         .colorMode(common.BigValueColorMode.Background)
         .graphMode(common.BigValueGraphMode.None),
     )
     .withPanel(stat('Uptime', 's', `time() - max(process_start_time_seconds{${PROC}})`, 'Since the exporter process started').graphMode(common.BigValueGraphMode.None))
     .withPanel(
-      stat('Collectors OK', 'short', 'min(runboard_collect_success)', 'Whether every collector\'s last run succeeded')
-        .mappings([
-          { type: dashboard.MappingType.ValueToText, options: { '0': { text: 'FAILING', color: 'red', index: 0 }, '1': { text: 'OK', color: 'green', index: 1 } } },
-        ])
+      stat('Collectors OK', 'short', 'min(runboard_collect_success)', "Whether every collector's last run succeeded")
+        .mappings([{ type: dashboard.MappingType.ValueToText, options: { '0': { text: 'FAILING', color: 'red', index: 0 }, '1': { text: 'OK', color: 'green', index: 1 } } }])
         .thresholds(steps('red', [1, 'green']))
         .colorMode(common.BigValueColorMode.Background)
         .graphMode(common.BigValueGraphMode.None),
@@ -45,7 +47,7 @@ export function exporterHealth(): dashboard.DashboardBuilder {
     .withPanel(stat('Memory (RSS)', 'bytes', `sum(process_resident_memory_bytes{${PROC}})`, 'Resident memory of the exporter process'))
     .withRow(new dashboard.RowBuilder('Collectors'))
     .withPanel(
-      chart('Collector duration', 's', 'Duration of each collector\'s last run, highest per interval').withTarget(
+      chart('Collector duration', 's', "Duration of each collector's last run, highest per interval").withTarget(
         prom('max by (collector) (max_over_time(runboard_collect_duration_seconds[$__rate_interval]))', '{{collector}}'),
       ),
     )
@@ -77,9 +79,7 @@ export function exporterHealth(): dashboard.DashboardBuilder {
         prom('sum by (metric, label) (rate(runboard_label_overflow_total[$__rate_interval])) * 60', '{{metric}} {{label}}'),
       ),
     )
-    .withPanel(
-      chart('Event loop lag', 's', 'p99 lag of the exporter\'s event loop').withTarget(prom(`max(nodejs_eventloop_lag_p99_seconds{${PROC}})`, 'p99')),
-    )
+    .withPanel(chart('Event loop lag', 's', "p99 lag of the exporter's event loop").withTarget(prom(`max(nodejs_eventloop_lag_p99_seconds{${PROC}})`, 'p99')))
     .withRow(new dashboard.RowBuilder('Process'))
     .withPanel(
       chart('CPU', 'percentunit', 'CPU of the exporter process, in cores (user and system)')

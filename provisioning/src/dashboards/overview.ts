@@ -9,9 +9,15 @@ export const OVERVIEW_UID = 'runboard-overview';
 
 export function overview(): dashboard.DashboardBuilder {
   const card = (title: string, unit: string, series: string, description: string) =>
-    statPanel(title, unit).datasource({ ...RUNBOARD }).description(description).withTarget(live([series]));
+    statPanel(title, unit)
+      .datasource({ ...RUNBOARD })
+      .description(description)
+      .withTarget(live([series]));
   const chart = (title: string, unit: string, series: string[], description: string) =>
-    timeseriesPanel(title, unit).datasource({ ...RUNBOARD }).description(description).withTarget(live(series));
+    timeseriesPanel(title, unit)
+      .datasource({ ...RUNBOARD })
+      .description(description)
+      .withTarget(live(series));
 
   return newDashboard({
     uid: OVERVIEW_UID,
@@ -29,8 +35,18 @@ export function overview(): dashboard.DashboardBuilder {
         .target(runs({ limit: 100 }, 'Anno')),
     )
     .withRow(new dashboard.RowBuilder('Now'))
-    .withPanel(card('CPU', 'percentunit', 'system_cpu_usage_ratio', 'Host CPU busy').thresholds(steps('green', [0.7, 'orange'], [THRESHOLDS.cpuUsageRatio, 'red'])).min(0).max(1))
-    .withPanel(card('Memory', 'percentunit', 'system_memory_used_ratio', 'Host memory in use').thresholds(steps('green', [0.8, 'orange'], [0.95, 'red'])).min(0).max(1))
+    .withPanel(
+      card('CPU', 'percentunit', 'system_cpu_usage_ratio', 'Host CPU busy')
+        .thresholds(steps('green', [0.7, 'orange'], [THRESHOLDS.cpuUsageRatio, 'red']))
+        .min(0)
+        .max(1),
+    )
+    .withPanel(
+      card('Memory', 'percentunit', 'system_memory_used_ratio', 'Host memory in use')
+        .thresholds(steps('green', [0.8, 'orange'], [0.95, 'red']))
+        .min(0)
+        .max(1),
+    )
     .withPanel(card('Actions / min', 'opm', 'actions_per_minute', 'Finished actions per minute (rolling window)'))
     .withPanel(
       card('Action success', 'percentunit', 'action_success_ratio', 'Share of actions that succeeded (rolling window)')
@@ -43,8 +59,9 @@ export function overview(): dashboard.DashboardBuilder {
     .withPanel(card('Event queue', 'short', 'event_queue_depth', 'Events waiting to be processed').thresholds(steps('green', [THRESHOLDS.eventQueueMinDepth, 'orange'])))
     .withPanel(card('LLM requests / min', 'reqpm', 'llm_requests_per_minute', 'LLM requests per minute (rolling window)'))
     .withPanel(
-      card('Tokens / hour', 'short', 'llm_tokens_per_hour', 'LLM tokens (input + output) per hour at the current rate')
-        .thresholds(steps('green', [THRESHOLDS.llmTokensPerHour, 'red'])),
+      card('Tokens / hour', 'short', 'llm_tokens_per_hour', 'LLM tokens (input + output) per hour at the current rate').thresholds(
+        steps('green', [THRESHOLDS.llmTokensPerHour, 'red']),
+      ),
     )
     .withPanel(card('Cost / hour', 'currencyUSD', 'llm_cost_usd_per_hour', 'LLM spend per hour at the current rate').decimals(2))
     .withPanel(
@@ -53,12 +70,26 @@ export function overview(): dashboard.DashboardBuilder {
         .decimals(4),
     )
     .withRow(new dashboard.RowBuilder('Live'))
-    .withPanel(withThresholdLine(chart('CPU and memory', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU busy and memory in use'), THRESHOLDS.cpuUsageRatio).min(0).max(1))
+    .withPanel(
+      withThresholdLine(chart('CPU and memory', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU busy and memory in use'), THRESHOLDS.cpuUsageRatio)
+        .min(0)
+        .max(1),
+    )
     .withPanel(chart('Disk throughput', 'Bps', ['system_disk_read_bytes_per_second', 'system_disk_written_bytes_per_second'], 'Bytes read from and written to disk per second'))
     .withPanel(chart('Actions', 'short', ['actions_per_minute', 'actions_in_flight', 'action_queue_depth'], 'Finished per minute, running now and waiting'))
     .withPanel(chart('Action duration', 's', ['action_duration_mean_seconds', 'action_duration_p95_seconds'], 'Mean and 95th percentile duration of finished actions'))
     .withPanel(chart('Events', 'short', ['events_queued_per_minute', 'events_processed_per_minute', 'event_queue_depth'], 'Queued and processed per minute, and the queue'))
-    .withPanel(withThresholdLine(chart('LLM latency', 's', ['llm_latency_mean_seconds', 'llm_latency_p95_seconds'], 'Mean and 95th percentile LLM request latency'), THRESHOLDS.llmLatencyP95Seconds))
-    .withPanel(withThresholdLine(chart('LLM tokens per hour', 'short', ['llm_tokens_per_hour', 'llm_input_tokens_per_hour', 'llm_output_tokens_per_hour'], 'Tokens per hour at the current rate'), THRESHOLDS.llmTokensPerHour))
+    .withPanel(
+      withThresholdLine(
+        chart('LLM latency', 's', ['llm_latency_mean_seconds', 'llm_latency_p95_seconds'], 'Mean and 95th percentile LLM request latency'),
+        THRESHOLDS.llmLatencyP95Seconds,
+      ),
+    )
+    .withPanel(
+      withThresholdLine(
+        chart('LLM tokens per hour', 'short', ['llm_tokens_per_hour', 'llm_input_tokens_per_hour', 'llm_output_tokens_per_hour'], 'Tokens per hour at the current rate'),
+        THRESHOLDS.llmTokensPerHour,
+      ),
+    )
     .withPanel(chart('LLM spend', 'currencyUSD', ['llm_cost_usd_per_hour'], 'LLM spend per hour at the current rate'));
 }

@@ -46,10 +46,9 @@ export function promInstant(expr: string, legend = '', refId = 'A'): prometheus.
 
 /** Threshold steps: the first is the base colour, then [value, colour] pairs. */
 export function steps(base: string, ...rest: Array<[number, string]>): dashboard.ThresholdsConfigBuilder {
-  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
-    { value: null as unknown as number, color: base },
-    ...rest.map(([value, color]) => ({ value, color })),
-  ]);
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps([{ value: null as unknown as number, color: base }, ...rest.map(([value, color]) => ({ value, color }))]);
 }
 
 export function timeseriesPanel(title: string, unit: string): timeseries.PanelBuilder {
@@ -69,9 +68,7 @@ export function timeseriesPanel(title: string, unit: string): timeseries.PanelBu
 
 /** A timeseries with the threshold drawn as a dashed line. */
 export function withThresholdLine(panel: timeseries.PanelBuilder, threshold: number, base = 'green', over = 'red'): timeseries.PanelBuilder {
-  return panel
-    .thresholds(steps(base, [threshold, over]))
-    .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  return panel.thresholds(steps(base, [threshold, over])).thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
 }
 
 export function statPanel(title: string, unit: string): stat.PanelBuilder {

@@ -48,14 +48,23 @@ export function grafanaRule(a: AlertDefinition): alerting.Rule {
         ),
     )
     .withQuery(
-      new alerting.QueryBuilder('B')
-        .datasourceUid(EXPRESSIONS.uid)
-        .model(new expr.TypeReduceBuilder().refId('B').datasource({ ...EXPRESSIONS }).expression('A').reducer('last').settings({ mode: 'dropNN' })),
+      new alerting.QueryBuilder('B').datasourceUid(EXPRESSIONS.uid).model(
+        new expr.TypeReduceBuilder()
+          .refId('B')
+          .datasource({ ...EXPRESSIONS })
+          .expression('A')
+          .reducer('last')
+          .settings({ mode: 'dropNN' }),
+      ),
     )
     .withQuery(
-      new alerting.QueryBuilder('C')
-        .datasourceUid(EXPRESSIONS.uid)
-        .model(new expr.TypeThresholdBuilder().refId('C').datasource({ ...EXPRESSIONS }).expression('B').conditions([{ evaluator }])),
+      new alerting.QueryBuilder('C').datasourceUid(EXPRESSIONS.uid).model(
+        new expr.TypeThresholdBuilder()
+          .refId('C')
+          .datasource({ ...EXPRESSIONS })
+          .expression('B')
+          .conditions([{ evaluator }]),
+      ),
     )
     .forDuration(a.for)
     .noDataState(a.noData)

@@ -79,7 +79,10 @@ test('console: system-report runs from the Console panel through Grafana’s pro
   // The signed-in admin may run: no read-only note.
   await expect(consoleView.getByRole('note')).toHaveCount(0);
 
-  await consoleView.getByRole('list', { name: 'Commands' }).getByRole('button', { name: /^System report/ }).click();
+  await consoleView
+    .getByRole('list', { name: 'Commands' })
+    .getByRole('button', { name: /^System report/ })
+    .click();
   await expect(consoleView.getByRole('heading', { name: 'System report', exact: true })).toBeVisible();
   const started = page.waitForResponse((r) => r.url().includes(proxyPath(DS_UID, 'commands/system-report/runs')) && r.request().method() === 'POST');
   await consoleView.getByRole('button', { name: 'Run', exact: true }).click();

@@ -169,7 +169,47 @@ export function secretInPage(page: Page, secret: string): Promise<string[]> {
     }
     const seen = new WeakSet<object>();
     let budget = 300_000;
-    const builtins = new Set(Object.getOwnPropertyNames(Object.getPrototypeOf(window)).concat(['window', 'self', 'document', 'top', 'parent', 'frames', 'globalThis', 'location', 'history', 'navigator', 'performance', 'crypto', 'caches', 'indexedDB', 'customElements', 'visualViewport', 'screen', 'styleMedia', 'clientInformation', 'speechSynthesis', 'trustedTypes', 'cookieStore', 'scheduler', 'navigation', 'launchQueue', 'documentPictureInPicture', 'sharedStorage', 'fence', 'credentialless', 'originAgentCluster', 'crossOriginIsolated', 'isSecureContext', 'localStorage', 'sessionStorage', 'external', 'chrome', 'webkitStorageInfo']));
+    const builtins = new Set(
+      Object.getOwnPropertyNames(Object.getPrototypeOf(window)).concat([
+        'window',
+        'self',
+        'document',
+        'top',
+        'parent',
+        'frames',
+        'globalThis',
+        'location',
+        'history',
+        'navigator',
+        'performance',
+        'crypto',
+        'caches',
+        'indexedDB',
+        'customElements',
+        'visualViewport',
+        'screen',
+        'styleMedia',
+        'clientInformation',
+        'speechSynthesis',
+        'trustedTypes',
+        'cookieStore',
+        'scheduler',
+        'navigation',
+        'launchQueue',
+        'documentPictureInPicture',
+        'sharedStorage',
+        'fence',
+        'credentialless',
+        'originAgentCluster',
+        'crossOriginIsolated',
+        'isSecureContext',
+        'localStorage',
+        'sessionStorage',
+        'external',
+        'chrome',
+        'webkitStorageInfo',
+      ]),
+    );
     const walk = (value: unknown, path: string, depth: number): void => {
       if (budget-- <= 0 || depth > 12) return;
       if (typeof value === 'string') {

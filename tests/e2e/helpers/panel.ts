@@ -48,7 +48,13 @@ export async function exporterPost<T>(exp: RunningExporter, pathAndQuery: string
 }
 
 /** The cards view over a live Runboard query; `options`/`fieldConfig` as a dashboard would save them. */
-export function cardsPanel(opts: { width: number; height: number; title?: string; cards?: Record<string, unknown>; fieldConfig?: HostPanelConfig['fieldConfig'] }): HostPanelConfig {
+export function cardsPanel(opts: {
+  width: number;
+  height: number;
+  title?: string;
+  cards?: Record<string, unknown>;
+  fieldConfig?: HostPanelConfig['fieldConfig'];
+}): HostPanelConfig {
   return {
     type: PANEL_ID,
     title: opts.title ?? 'Now',

@@ -141,7 +141,10 @@ class SecretScanner {
 }
 
 function safeJsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const ROLES: OrgRole[] = ['Viewer', 'Editor', 'Admin'];
@@ -154,7 +157,16 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
 
   const datasources: Array<ProxyDataSource & { name: string; isDefault: boolean; id: number }> = opts.datasources.map((d, i) => {
     if (!plugins[d.type]) throw new Error(`datasource ${d.uid}: plugin ${d.type} is not installed in the host (built dist/ missing?)`);
-    return { uid: d.uid, type: d.type, name: d.name ?? d.uid, url: d.url, jsonData: d.jsonData ?? {}, secureJsonData: d.secureJsonData ?? {}, isDefault: d.isDefault ?? i === 0, id: i + 1 };
+    return {
+      uid: d.uid,
+      type: d.type,
+      name: d.name ?? d.uid,
+      url: d.url,
+      jsonData: d.jsonData ?? {},
+      secureJsonData: d.secureJsonData ?? {},
+      isDefault: d.isDefault ?? i === 0,
+      id: i + 1,
+    };
   });
   const secrets = () => datasources.flatMap((d) => Object.values(d.secureJsonData)).filter((s) => s.length >= 6);
 
@@ -223,14 +235,35 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     };
     // What Grafana puts in window.grafanaBootData for @grafana/runtime's `config`.
     const bootData = {
-      user: { ...user, email: `${user.login}@localhost`, isSignedIn: true, isGrafanaAdmin: role === 'Admin', orgId: 1, orgName: 'Main Org.', orgCount: 1, theme, timezone: 'browser', weekStart: '', locale: 'en-US', language: 'en-US', regionalFormat: 'en-US', helpFlags1: 0, hasEditPermissionInFolders: role !== 'Viewer', permissions: {} },
+      user: {
+        ...user,
+        email: `${user.login}@localhost`,
+        isSignedIn: true,
+        isGrafanaAdmin: role === 'Admin',
+        orgId: 1,
+        orgName: 'Main Org.',
+        orgCount: 1,
+        theme,
+        timezone: 'browser',
+        weekStart: '',
+        locale: 'en-US',
+        language: 'en-US',
+        regionalFormat: 'en-US',
+        helpFlags1: 0,
+        hasEditPermissionInFolders: role !== 'Viewer',
+        permissions: {},
+      },
       settings: {
         appUrl: `http://${req.headers.host}/`,
         appSubUrl: '',
         buildInfo: { version: GRAFANA_VERSION, commit: 'test-host', env: 'production', edition: 'Open Source', buildstamp: 0 },
         datasources: Object.fromEntries(datasources.map((d) => [d.name, { ...publicDs(d), meta: plugins[d.type] }])),
         defaultDatasource: datasources.find((d) => d.isDefault)?.name,
-        panels: Object.fromEntries(Object.values(plugins).filter((p) => p.type === 'panel').map((p) => [p.id, p])),
+        panels: Object.fromEntries(
+          Object.values(plugins)
+            .filter((p) => p.type === 'panel')
+            .map((p) => [p.id, p]),
+        ),
         featureToggles: {},
         minRefreshInterval: '1s',
         liveEnabled: false,
@@ -286,7 +319,13 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
       const role = roleOf(req);
       return json(res, 200, { id: 1, login: role.toLowerCase(), name: `Test ${role}`, orgId: 1, isGrafanaAdmin: role === 'Admin' });
     }
-    if (p === '/api/datasources') return json(res, 200, datasources.map((d) => ({ ...publicDs(d), typeName: plugins[d.type].name, orgId: 1, basicAuth: false })));
+    if (p === '/api/datasources') {
+      return json(
+        res,
+        200,
+        datasources.map((d) => ({ ...publicDs(d), typeName: plugins[d.type].name, orgId: 1, basicAuth: false })),
+      );
+    }
     const one = /^\/api\/datasources\/uid\/([^/]+)$/.exec(p);
     if (one) {
       const ds = datasources.find((d) => d.uid === decodeURIComponent(one[1]));

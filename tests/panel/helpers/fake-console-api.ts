@@ -5,7 +5,19 @@
  * test push a run's output events (status, line, progress, llm, end) when it wants.
  */
 import { ReplaySubject, type Observable } from 'rxjs';
-import { queuedRun, type CommandInfo, type OutputLine, type ParameterValue, type RunboardConsoleApi, type RunInfo, type RunOutputEvent, type RunsFilter, type RunsPage, type SaveTemplateRequest, type Template } from '@runboard/protocol';
+import {
+  queuedRun,
+  type CommandInfo,
+  type OutputLine,
+  type ParameterValue,
+  type RunboardConsoleApi,
+  type RunInfo,
+  type RunOutputEvent,
+  type RunsFilter,
+  type RunsPage,
+  type SaveTemplateRequest,
+  type Template,
+} from '@runboard/protocol';
 
 export const COMMANDS: CommandInfo[] = [
   {

@@ -41,7 +41,7 @@ export function prometheusMultiFrames(series: Array<{ labels: Record<string, str
         { name: 'Time', type: FieldType.time, values: minutes(s.values.length) },
         { name: 'Value', type: FieldType.number, values: s.values, labels: s.labels, config: { displayNameFromDS: undefined } },
       ],
-    })
+    }),
   );
 }
 

@@ -69,7 +69,11 @@ export function grafanaProxy(opts: GrafanaProxyOptions): GrafanaProxy {
       const hasBody = req.data !== undefined;
       let res: Response;
       try {
-        res = await proxied(url, { method: req.method ?? 'GET', headers: hasBody ? { 'Content-Type': 'application/json' } : {}, body: hasBody ? JSON.stringify(req.data) : undefined });
+        res = await proxied(url, {
+          method: req.method ?? 'GET',
+          headers: hasBody ? { 'Content-Type': 'application/json' } : {},
+          body: hasBody ? JSON.stringify(req.data) : undefined,
+        });
       } catch (err) {
         // backendSrv's report of a request that got no answer.
         throw { status: -1, statusText: err instanceof Error ? err.message : String(err), data: undefined, config: req } satisfies FetchError;
@@ -84,7 +88,17 @@ export function grafanaProxy(opts: GrafanaProxyOptions): GrafanaProxy {
       if (!res.ok) {
         throw { status: res.status, statusText: res.statusText, data, config: req } satisfies FetchError;
       }
-      return { data: data as T, status: res.status, statusText: res.statusText, ok: true, headers: res.headers, redirected: res.redirected, type: res.type, url: res.url, config: req };
+      return {
+        data: data as T,
+        status: res.status,
+        statusText: res.statusText,
+        ok: true,
+        headers: res.headers,
+        redirected: res.redirected,
+        type: res.type,
+        url: res.url,
+        config: req,
+      };
     });
 
   return { proxyUrl, fetch: proxied as typeof fetch, backendSrv: { fetch: backendFetch } as unknown as BackendSrv };

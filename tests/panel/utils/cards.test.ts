@@ -38,20 +38,45 @@ describe('threshold state', () => {
   });
 
   test('when higher is good the lowest step is the critical one', () => {
-    const ratio = { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'red' }, { value: 0.9, color: 'orange' }, { value: 0.99, color: 'green' }] }, custom: { higherIs: 'good' } };
+    const ratio = {
+      thresholds: {
+        mode: ThresholdsMode.Absolute,
+        steps: [
+          { value: -Infinity, color: 'red' },
+          { value: 0.9, color: 'orange' },
+          { value: 0.99, color: 'green' },
+        ],
+      },
+      custom: { higherIs: 'good' },
+    };
     expect(card([0.5], ratio).state?.level).toBe('critical');
     expect(card([0.95], ratio).state?.level).toBe('warning');
     expect(card([0.999], ratio).state?.level).toBe('normal');
   });
 
   test('percentage thresholds use min/max', () => {
-    const config = { min: 0, max: 200, thresholds: { mode: ThresholdsMode.Percentage, steps: [{ value: -Infinity, color: 'green' }, { value: 50, color: 'red' }] } };
+    const config = {
+      min: 0,
+      max: 200,
+      thresholds: {
+        mode: ThresholdsMode.Percentage,
+        steps: [
+          { value: -Infinity, color: 'green' },
+          { value: 50, color: 'red' },
+        ],
+      },
+    };
     expect(card([90], config).state?.level).toBe('normal'); // 45 %
     expect(card([110], config).state?.level).toBe('critical'); // 55 %
   });
 
   test('only a base step: no state to show', () => {
-    const field: Field = { name: 'v', type: FieldType.number, values: [1], config: { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'green' }] } } };
+    const field: Field = {
+      name: 'v',
+      type: FieldType.number,
+      values: [1],
+      config: { thresholds: { mode: ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'green' }] } },
+    };
     expect(thresholdState(field, 1, theme)).toBeUndefined();
   });
 });

@@ -5,14 +5,7 @@
 import { checkValue as serverCheck, resolveParameters } from '../../../exporter/src/commands/parameters';
 import type { ParameterSpec } from '../../../exporter/src/config';
 import type { CommandInfo, ParameterInfo, ParameterValue } from '@runboard/protocol';
-import {
-  checkParameterValue,
-  fullMatch,
-  initialFormValues,
-  parameterHint,
-  resolveFormValues,
-  serverFieldError,
-} from '../../../panel-plugin/src/utils/parameters';
+import { checkParameterValue, fullMatch, initialFormValues, parameterHint, resolveFormValues, serverFieldError } from '../../../panel-plugin/src/utils/parameters';
 
 const text: ParameterInfo = { type: 'string', help: '', maxLength: 5 };
 const ticket: ParameterInfo = { type: 'string', help: '', maxLength: 16, pattern: '[A-Z]+-\\d+' };

@@ -67,7 +67,12 @@ test('"at the bottom" allows a line of slack', () => {
 test('run states in words, with exit code or signal', () => {
   expect(runStatusText(makeRun({ status: 'queued', queuePosition: 2 })).label).toBe('Queued (#2)');
   expect(runStatusText(makeRun({ status: 'running' })).label).toBe('Running');
-  expect(['success', 'failure', 'timeout', 'cancelled'].map((o) => runStatusText(makeRun({ status: 'finished', outcome: o as never })).label)).toEqual(['Succeeded', 'Failed', 'Timed out', 'Cancelled']);
+  expect(['success', 'failure', 'timeout', 'cancelled'].map((o) => runStatusText(makeRun({ status: 'finished', outcome: o as never })).label)).toEqual([
+    'Succeeded',
+    'Failed',
+    'Timed out',
+    'Cancelled',
+  ]);
   expect(exitText(makeRun({ exitCode: 3 }))).toBe('exit code 3');
   expect(exitText(makeRun({ signal: 'SIGKILL' }))).toBe('signal SIGKILL');
   expect(exitText(makeRun())).toBeUndefined();

@@ -15,7 +15,7 @@ describe('findCardSeries', () => {
       prometheusMultiFrames([
         { labels: { instance: 'a:9100' }, values: [1, 2] },
         { labels: { instance: 'b:9100' }, values: [5, 6] },
-      ])
+      ]),
     );
     expect(series.map((s) => s.title)).toEqual(['a:9100', 'b:9100']);
     expect(new Set(series.map((s) => s.key)).size).toBe(2);

@@ -23,8 +23,15 @@ describe('permissions', () => {
 
 describe('describeError', () => {
   test('the datasource’s errors, Grafana FetchErrors and plain values', () => {
-    expect(describeError(Object.assign(new Error('parameters.x: is required'), { field: 'parameters.x' }))).toEqual({ message: 'parameters.x: is required', field: 'parameters.x' });
-    expect(describeError({ status: 400, data: { error: { code: 'invalid_request', message: 'parameters.y: bad', field: 'parameters.y' } } })).toEqual({ message: 'parameters.y: bad', field: 'parameters.y', status: 400 });
+    expect(describeError(Object.assign(new Error('parameters.x: is required'), { field: 'parameters.x' }))).toEqual({
+      message: 'parameters.x: is required',
+      field: 'parameters.x',
+    });
+    expect(describeError({ status: 400, data: { error: { code: 'invalid_request', message: 'parameters.y: bad', field: 'parameters.y' } } })).toEqual({
+      message: 'parameters.y: bad',
+      field: 'parameters.y',
+      status: 400,
+    });
     expect(describeError({ status: 400, data: { message: 'Authentication to data source failed' } })).toEqual({ message: 'Authentication to data source failed', status: 400 });
     expect(describeError({ status: 502, statusText: 'Bad Gateway' })).toEqual({ message: 'Bad Gateway', status: 502 });
     expect(describeError('plain')).toEqual({ message: 'plain' });

@@ -130,20 +130,7 @@ export class CostStore {
         const cost = unpriced || r.cost_usd === undefined ? null : roundUsd(r.cost_usd);
         const t = Math.floor(r.t);
         const command = r.command || null;
-        const row = [
-          t,
-          r.provider,
-          r.model,
-          r.input_tokens,
-          r.output_tokens,
-          cost,
-          r.priced,
-          r.duration_seconds ?? null,
-          r.success ? 1 : 0,
-          r.run_id ?? null,
-          command,
-          r.source,
-        ];
+        const row = [t, r.provider, r.model, r.input_tokens, r.output_tokens, cost, r.priced, r.duration_seconds ?? null, r.success ? 1 : 0, r.run_id ?? null, command, r.source];
         if (i < chunked) {
           const o = (i % COST_CHUNK) * COST_COLUMNS;
           for (let k = 0; k < COST_COLUMNS; k++) params[o + k] = row[k];
@@ -205,13 +192,9 @@ export class CostStore {
     const groups = [...merged.values()].filter((g) => g.requests > 0);
     let rows: CostRow[];
     if (groupBy === 'hour' || groupBy === 'day') {
-      rows = groups
-        .sort((a, b) => Number(a.key) - Number(b.key))
-        .map((g) => toCostRow(g, isoTime(Number(g.key))));
+      rows = groups.sort((a, b) => Number(a.key) - Number(b.key)).map((g) => toCostRow(g, isoTime(Number(g.key))));
     } else {
-      rows = groups
-        .map((g) => toCostRow(g, String(g.key)))
-        .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      rows = groups.map((g) => toCostRow(g, String(g.key))).sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     }
     const { key: _key, ...totalRow } = toCostRow(total, '');
     return { groupBy, from, to, rows, total: totalRow };

@@ -33,7 +33,19 @@ export class LedgerWriteError extends Error {
 }
 
 /** SQLite result codes (extended ones start with these) that come from storage, not from the data. */
-const STORAGE_ERRORS = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_PROTOCOL', 'SQLITE_NOMEM', 'SQLITE_PERM'];
+const STORAGE_ERRORS = [
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_PROTOCOL',
+  'SQLITE_NOMEM',
+  'SQLITE_PERM',
+];
 
 /** The LedgerWriteError for a storage failure, undefined for any other error. */
 export function storageError(err: unknown, file: string, maxSizeBytes: number | undefined): LedgerWriteError | undefined {

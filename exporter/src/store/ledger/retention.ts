@@ -16,13 +16,9 @@ export class Retention {
   constructor(db: Database.Database, options: Readonly<Pick<LedgerOptions, 'retentionDays' | 'maxRuns' | 'maxCostRecords'>>) {
     db.exec('CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)');
     // Active runs are never pruned: the process that runs them still updates them.
-    const pruneRunsByAge = db.prepare(
-      `DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE status = 'finished' AND requested_at < ? ORDER BY requested_at LIMIT ?)`,
-    );
+    const pruneRunsByAge = db.prepare(`DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE status = 'finished' AND requested_at < ? ORDER BY requested_at LIMIT ?)`);
     const countRuns = db.prepare(`SELECT count(*) FROM runs`).pluck();
-    const pruneRunsByCount = db.prepare(
-      `DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE status = 'finished' ORDER BY requested_at, rowid LIMIT ?)`,
-    );
+    const pruneRunsByCount = db.prepare(`DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE status = 'finished' ORDER BY requested_at, rowid LIMIT ?)`);
     const countCosts = db.prepare(`SELECT count(*) FROM cost_records`).pluck();
     const countCostsBefore = db.prepare(`SELECT count(*) FROM cost_records WHERE t < ?`).pluck();
     // Pruning cost records: the doomed ids (always the oldest by t, id) go to a temp table,

@@ -160,11 +160,16 @@ export class RunStore {
   list(q: ListRunsQuery): { runs: RunInfo[]; total: number } {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.command !== undefined) (where.push('command = ?'), args.push(q.command));
-    if (q.outcome !== undefined) (where.push('outcome = ?'), args.push(q.outcome));
-    if (q.status !== undefined) (where.push('status = ?'), args.push(q.status));
-    if (q.from !== undefined) (where.push('requested_at >= ?'), args.push(q.from));
-    if (q.to !== undefined) (where.push('requested_at <= ?'), args.push(q.to));
+    const filter = (clause: string, value: unknown) => {
+      if (value === undefined) return;
+      where.push(clause);
+      args.push(value);
+    };
+    filter('command = ?', q.command);
+    filter('outcome = ?', q.outcome);
+    filter('status = ?', q.status);
+    filter('requested_at >= ?', q.from);
+    filter('requested_at <= ?', q.to);
     const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
     let cached = this.listCache.get(cond);
     if (!cached) {

@@ -58,6 +58,7 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
 
   // The selection as of the last render, for the commands loader (which must not depend on it).
   const selectedRef = useRef<string>();
+  // eslint-disable-next-line react-hooks/refs -- the latest selection, read only in the loader's callbacks
   selectedRef.current = selectedId;
 
   const loadCommands = useCallback(() => {
@@ -69,11 +70,12 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
           selectCommand(list[0]);
         }
       },
-      (err) => setLoadError(describeError(err).message)
+      (err) => setLoadError(describeError(err).message),
     );
   }, [api, selectCommand]);
 
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a new datasource: drop the old list before loading its commands
     setCommands(undefined);
     setShown(null);
     loadCommands();
@@ -200,13 +202,7 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
               <h4 className={styles.sectionTitle}>{command.title}</h4>
               {/* Outside the form: Enter in the template name must save it, not start a run. */}
               {showTemplates && (
-                <TemplateBar
-                  api={api}
-                  command={command}
-                  permission={permission}
-                  getParameters={validParameters}
-                  onLoad={(t: Template) => selectCommand(command, t.parameters)}
-                />
+                <TemplateBar api={api} command={command} permission={permission} getParameters={validParameters} onLoad={(t: Template) => selectCommand(command, t.parameters)} />
               )}
               <form onSubmit={submit} noValidate aria-label={`Run ${command.title}`}>
                 <ParameterForm command={command} values={values} errors={errors} onChange={onChange} />
@@ -226,16 +222,7 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
         </div>
         <div className={styles.column}>
           {shown ? (
-            <RunView
-              key={shown.id}
-              api={api}
-              runId={shown.id}
-              seed={shown.seed}
-              commandTitle={commandTitle}
-              permission={permission}
-              onRerun={rerun}
-              onEnded={onRunEnded}
-            />
+            <RunView key={shown.id} api={api} runId={shown.id} seed={shown.seed} commandTitle={commandTitle} permission={permission} onRerun={rerun} onEnded={onRunEnded} />
           ) : (
             <div className={styles.placeholder}>Run a command, or choose a run in the history to see its output.</div>
           )}

@@ -1,4 +1,3 @@
-import React from 'react';
 import type { DataSourceRef, StandardEditorProps } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
 import { RUNBOARD_DATASOURCE_TYPE } from '../../constants';

@@ -27,7 +27,8 @@ export const MetricCard = React.memo(function MetricCard({ model, parts, layout 
   const { display, state, delta } = model;
   const accent = state?.color ?? display.color ?? theme.colors.border.medium;
   const background = theme.colors.background.secondary;
-  const valueColor = model.hasValue && display.color && colorManipulator.getContrastRatio(display.color, background) >= MIN_VALUE_CONTRAST ? display.color : theme.colors.text.primary;
+  const valueColor =
+    model.hasValue && display.color && colorManipulator.getContrastRatio(display.color, background) >= MIN_VALUE_CONTRAST ? display.color : theme.colors.text.primary;
   const valueLabel = model.hasValue ? `${display.prefix ?? ''}${display.text}${display.suffix ?? ''}` : 'No value';
 
   return (
@@ -74,7 +75,10 @@ export const MetricCard = React.memo(function MetricCard({ model, parts, layout 
       {parts.showDelta && (
         <div className={styles.delta} data-testid="runboard-card-delta" data-direction={delta?.direction} data-verdict={delta?.verdict}>
           {delta ? (
-            <span className={styles[delta.verdict]} title={VERDICT_WORDS[delta.verdict] ? `${delta.direction === 'up' ? 'Up' : 'Down'}: ${VERDICT_WORDS[delta.verdict]}` : undefined}>
+            <span
+              className={styles[delta.verdict]}
+              title={VERDICT_WORDS[delta.verdict] ? `${delta.direction === 'up' ? 'Up' : 'Down'}: ${VERDICT_WORDS[delta.verdict]}` : undefined}
+            >
               <IconSet icons={ARROWS} active={delta.direction} size="sm" />
               <span className={styles.srOnly}>{delta.direction === 'flat' ? 'unchanged' : delta.direction}</span> {delta.text}
               {delta.percentText && ` (${delta.percentText})`}

@@ -1,4 +1,4 @@
-import React, { useMemo } from 'react';
+import { useMemo } from 'react';
 import { LoadingState, type PanelData, type TimeZone } from '@grafana/data';
 import { Icon, useStyles2, useTheme2 } from '@grafana/ui';
 import type { CardsOptions } from '@runboard/protocol';
@@ -32,11 +32,8 @@ export function MetricCards({ data, options, width, height, timeZone }: Props) {
   const allSeries = useMemo(() => findCardSeries(frames, { include }), [frames, include]);
   const shown = useMemo(() => allSeries.slice(0, Math.max(1, options.maxCards || allSeries.length)), [allSeries, options.maxCards]);
   const models = useMemo(
-    () =>
-      shown.map((s) =>
-        buildCardModel(s, { theme, timeZone, timeRange: data.timeRange, lookbackSeconds: options.lookbackSeconds, sparkline: options.showSparkline })
-      ),
-    [shown, theme, timeZone, data.timeRange, options.lookbackSeconds, options.showSparkline]
+    () => shown.map((s) => buildCardModel(s, { theme, timeZone, timeRange: data.timeRange, lookbackSeconds: options.lookbackSeconds, sparkline: options.showSparkline })),
+    [shown, theme, timeZone, data.timeRange, options.lookbackSeconds, options.showSparkline],
   );
   // The links row is kept only when some card has links, so cards without any lose no space.
   const parts = useMemo(() => ({ ...options, showLinks: options.showLinks && models.some((m) => m.links.length > 0) }), [options, models]);
@@ -55,7 +52,9 @@ export function MetricCards({ data, options, width, height, timeZone }: Props) {
       return <PanelMessage title="No data" detail="The query returned no rows in this time range." />;
     }
     if (include.length > 0 && findCardSeries(frames).length > 0) {
-      return <PanelMessage title="None of the chosen fields are in the data" detail={`Chosen: ${include.join(', ')}. Change the Fields option to pick from what the query returns.`} />;
+      return (
+        <PanelMessage title="None of the chosen fields are in the data" detail={`Chosen: ${include.join(', ')}. Change the Fields option to pick from what the query returns.`} />
+      );
     }
     return <PanelMessage title="No numeric fields" detail="Cards show numbers; the query returned none. Check the query, or use a table panel for text." />;
   }

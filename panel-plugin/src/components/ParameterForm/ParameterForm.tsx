@@ -1,4 +1,4 @@
-import React, { useId } from 'react';
+import { useId } from 'react';
 import { Field, Input, Select, Switch, useStyles2 } from '@grafana/ui';
 import type { CommandInfo, ParameterInfo } from '@runboard/protocol';
 import { parameterHint, type FieldErrors, type FormValue, type FormValues } from '../../utils/parameters';
@@ -26,7 +26,16 @@ export function ParameterForm({ command, values, errors, onChange, disabled }: P
         const id = `${idPrefix}-${name}`;
         const description = [p.help, parameterHint(p)].filter(Boolean).join(' · ');
         return (
-          <Field key={name} label={p.title ?? name} description={description || undefined} invalid={Boolean(errors[name])} error={errors[name]} htmlFor={id} disabled={disabled} data-testid={`runboard-parameter-${name}`}>
+          <Field
+            key={name}
+            label={p.title ?? name}
+            description={description || undefined}
+            invalid={Boolean(errors[name])}
+            error={errors[name]}
+            htmlFor={id}
+            disabled={disabled}
+            data-testid={`runboard-parameter-${name}`}
+          >
             <ParameterInput id={id} name={name} p={p} value={values[name]} onChange={onChange} invalid={Boolean(errors[name])} />
           </Field>
         );

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { cx } from '@emotion/css';
 import { dateTimeFormat, type TimeZone } from '@grafana/data';
 import { IconButton, Pagination, useStyles2 } from '@grafana/ui';
@@ -45,7 +45,7 @@ export function RunHistory({ api, pageSize, reloadKey, selectedRunId, onSelect, 
           timer = setTimeout(() => setRefresh((n) => n + 1), LIVE_REFRESH_MS);
         }
       },
-      (err) => !cancelled && setError(describeError(err).message)
+      (err) => !cancelled && setError(describeError(err).message),
     );
     return () => {
       cancelled = true;
@@ -92,7 +92,13 @@ export function RunHistory({ api, pageSize, reloadKey, selectedRunId, onSelect, 
             </thead>
             <tbody>
               {result.runs.map((run) => (
-                <tr key={run.id} className={cx(run.id === selectedRunId && styles.selected)} aria-current={run.id === selectedRunId ? true : undefined} onClick={() => onSelect(run)} data-testid="runboard-history-row">
+                <tr
+                  key={run.id}
+                  className={cx(run.id === selectedRunId && styles.selected)}
+                  aria-current={run.id === selectedRunId ? true : undefined}
+                  onClick={() => onSelect(run)}
+                  data-testid="runboard-history-row"
+                >
                   <td>
                     <button type="button" className={styles.link} onClick={(e) => (e.stopPropagation(), onSelect(run))} title={`Show the output of run ${run.id}`}>
                       {commandTitle(run.command)}

@@ -1,4 +1,4 @@
-import React, { useLayoutEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { cx } from '@emotion/css';
 import { Button, useStyles2 } from '@grafana/ui';
 import type { OutputLine } from '@runboard/protocol';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { cx } from '@emotion/css';
 import { Icon, useStyles2 } from '@grafana/ui';
 import type { RunInfo } from '@runboard/protocol';

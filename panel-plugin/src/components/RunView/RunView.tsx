@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, Icon, useStyles2 } from '@grafana/ui';
 import type { RunboardConsoleApi, RunInfo } from '@runboard/protocol';
 import { useNow } from '../../hooks/useNow';
@@ -36,6 +36,7 @@ export function RunView({ api, runId, seed, commandTitle, permission, onRerun, o
   const [cancelError, setCancelError] = useState<string>();
 
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- another run: its cancel state starts afresh
     setCancelling(false);
     setCancelError(undefined);
   }, [runId]);

@@ -1,4 +1,4 @@
-import React, { useMemo } from 'react';
+import { useMemo } from 'react';
 import type { PanelProps } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 import { DEFAULT_CARDS, DEFAULT_CONSOLE } from '../../constants';

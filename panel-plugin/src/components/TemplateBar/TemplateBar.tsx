@@ -1,4 +1,4 @@
-import React, { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { ConfirmModal, Input, Select, useStyles2 } from '@grafana/ui';
 import type { CommandInfo, ParameterValue, RunboardConsoleApi, Template } from '@runboard/protocol';
 import { describeError } from '../../utils/errors';
@@ -31,11 +31,12 @@ export function TemplateBar({ api, command, permission, getParameters, onLoad }:
   const reload = useCallback(() => {
     return api.listTemplates(command.id).then(
       (list) => setTemplates(list.filter((t) => t.command === command.id)),
-      (err) => setError(`Cannot load templates: ${describeError(err).message}`)
+      (err) => setError(`Cannot load templates: ${describeError(err).message}`),
     );
   }, [api, command.id]);
 
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- another command: clear the form before loading its templates
     setSelectedId(null);
     setName('');
     setError(undefined);
@@ -119,13 +120,28 @@ export function TemplateBar({ api, command, permission, getParameters, onLoad }:
             onChange={(v) => load(v?.value ?? null)}
           />
         </div>
-        <GuardedButton permission={permission} variant="destructive" fill="outline" size="sm" icon="trash-alt" disabled={!selected || busy} onClick={() => setConfirmDelete(true)} aria-label="Delete template">
+        <GuardedButton
+          permission={permission}
+          variant="destructive"
+          fill="outline"
+          size="sm"
+          icon="trash-alt"
+          disabled={!selected || busy}
+          onClick={() => setConfirmDelete(true)}
+          aria-label="Delete template"
+        >
           Delete
         </GuardedButton>
       </div>
       <div className={styles.row}>
         <div className={styles.grow}>
-          <Input id={nameId} aria-label="Template name" placeholder="Template name" value={name} maxLength={100} onChange={(e) => setName(e.currentTarget.value)}
+          <Input
+            id={nameId}
+            aria-label="Template name"
+            placeholder="Template name"
+            value={name}
+            maxLength={100}
+            onChange={(e) => setName(e.currentTarget.value)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && permission.allowed && !busy) {
                 e.preventDefault();

@@ -95,7 +95,9 @@ export class AmdLoader {
       if (entry === undefined) {
         return Promise.reject(new Error(`${from} depends on "${name}", which Grafana does not share with plugins (bundle it into the plugin)`));
       }
-      p = Promise.resolve(typeof entry === 'function' ? entry() : entry).then((ns) => (ns && (ns as { __useDefault?: boolean }).__useDefault ? (ns as { default: unknown }).default : ns));
+      p = Promise.resolve(typeof entry === 'function' ? entry() : entry).then((ns) =>
+        ns && (ns as { __useDefault?: boolean }).__useDefault ? (ns as { default: unknown }).default : ns,
+      );
       this.resolved.set(name, p);
     }
     return p;

@@ -15,7 +15,9 @@ const CANCELLED = -1;
 function serializeParams(params: Record<string, unknown>): string {
   return Object.entries(params)
     .filter(([, v]) => v !== undefined && !(v !== null && (v as { length?: number }).length === 0))
-    .map(([k, v]) => (Array.isArray(v) ? v.map((x) => `${encodeURIComponent(k)}=${encodeURIComponent(String(x))}`).join('&') : `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`))
+    .map(([k, v]) =>
+      Array.isArray(v) ? v.map((x) => `${encodeURIComponent(k)}=${encodeURIComponent(String(x))}`).join('&') : `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`,
+    )
     .join('&');
 }
 
@@ -99,7 +101,17 @@ export class HostBackendSrv implements BackendSrv {
             subscriber.error(toFetchError(options, res.status, res.statusText, data));
             return;
           }
-          subscriber.next({ data: data as T, status: res.status, statusText: res.statusText, ok: res.ok, headers: res.headers, redirected: res.redirected, type: res.type, url: res.url, config: options });
+          subscriber.next({
+            data: data as T,
+            status: res.status,
+            statusText: res.statusText,
+            ok: res.ok,
+            headers: res.headers,
+            redirected: res.redirected,
+            type: res.type,
+            url: res.url,
+            config: options,
+          });
           subscriber.complete();
         } catch (err) {
           settled = true;
@@ -129,7 +141,16 @@ export class HostBackendSrv implements BackendSrv {
       (async () => {
         try {
           const res = await fetch(url, { ...init, signal: controller.signal });
-          const base = { status: res.status, statusText: res.statusText, ok: res.ok, headers: res.headers, redirected: res.redirected, type: res.type, url: res.url, config: options };
+          const base = {
+            status: res.status,
+            statusText: res.statusText,
+            ok: res.ok,
+            headers: res.headers,
+            redirected: res.redirected,
+            type: res.type,
+            url: res.url,
+            config: options,
+          };
           if (!res.body) {
             subscriber.next({ ...base, data: undefined });
             done = true;

@@ -26,6 +26,7 @@ import {
   type DataSourceApi,
   type DataSourceInstanceSettings,
   type FieldConfigSource,
+  type InterpolateFunction,
   type PanelData,
   type PanelPlugin,
   type ScopedVars,
@@ -141,7 +142,12 @@ function snapshot(data: PanelData | undefined, n: number): HostSnapshot {
       values: Array.from(f.values as ArrayLike<unknown>),
     })),
   }));
-  return { state: data?.state ?? 'NotStarted', updates: n, error: data?.errors?.length ? data.errors.map(errorText).join('; ') : data?.error ? errorText(data.error) : undefined, frames };
+  return {
+    state: data?.state ?? 'NotStarted',
+    updates: n,
+    error: data?.errors?.length ? data.errors.map(errorText).join('; ') : data?.error ? errorText(data.error) : undefined,
+    frames,
+  };
 }
 
 function buildRequest(ds: DataSourceApi, queries: HostQuery[], range: TimeRange, id: number): DataQueryRequest<DataQuery> {
@@ -265,12 +271,18 @@ function PanelView({ plugin, data, range, renderCounter }: { plugin: PanelPlugin
   const [options, setOptions] = useState<Record<string, unknown>>(() => ({ ...plugin.defaults, ...panel.options }));
   const [fieldConfig, setFieldConfig] = useState<FieldConfigSource>(() => {
     const defaults = plugin.fieldConfigDefaults;
-    return { defaults: { ...defaults.defaults, ...panel.fieldConfig?.defaults, custom: { ...defaults.defaults.custom, ...(panel.fieldConfig?.defaults?.custom as object) } }, overrides: (panel.fieldConfig?.overrides ?? defaults.overrides) as FieldConfigSource['overrides'] };
+    return {
+      defaults: { ...defaults.defaults, ...panel.fieldConfig?.defaults, custom: { ...defaults.defaults.custom, ...(panel.fieldConfig?.defaults?.custom as object) } },
+      overrides: (panel.fieldConfig?.overrides ?? defaults.overrides) as FieldConfigSource['overrides'],
+    };
   });
   const eventBus = useMemo(() => new EventBusSrv(), []);
-  const replaceVariables = useCallback((value: string, scoped?: ScopedVars, format?: string | Function) => templateSrv.replace(value, scoped, format), []);
+  const replaceVariables = useCallback<InterpolateFunction>((value, scoped, format) => templateSrv.replace(value, scoped, format), []);
   const processed = useMemo<PanelData>(
-    () => ({ ...data, series: applyFieldOverrides({ data: data.series, fieldConfig, fieldConfigRegistry: plugin.fieldConfigRegistry, replaceVariables, theme, timeZone: 'browser' }) }),
+    () => ({
+      ...data,
+      series: applyFieldOverrides({ data: data.series, fieldConfig, fieldConfigRegistry: plugin.fieldConfigRegistry, replaceVariables, theme, timeZone: 'browser' }),
+    }),
     // renderCounter: streaming frames change in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [data, fieldConfig, theme, renderCounter],
@@ -283,8 +295,13 @@ function PanelView({ plugin, data, range, renderCounter }: { plugin: PanelPlugin
   // it (Grafana's global styles make every box border-box, which plugins rely on).
   const pad = PANEL_PADDING;
   return (
-    <section data-testid="panel" style={{ width: width + 2 * pad + 2, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default, background: theme.colors.background.primary }}>
-      <h2 style={{ fontSize: theme.typography.h6.fontSize, fontWeight: theme.typography.fontWeightMedium, margin: 0, padding: `${pad}px ${pad}px 0`, lineHeight: '24px' }}>{panel.title ?? plugin.meta?.name}</h2>
+    <section
+      data-testid="panel"
+      style={{ width: width + 2 * pad + 2, border: `1px solid ${theme.colors.border.weak}`, borderRadius: theme.shape.radius.default, background: theme.colors.background.primary }}
+    >
+      <h2 style={{ fontSize: theme.typography.h6.fontSize, fontWeight: theme.typography.fontWeightMedium, margin: 0, padding: `${pad}px ${pad}px 0`, lineHeight: '24px' }}>
+        {panel.title ?? plugin.meta?.name}
+      </h2>
       <div style={{ width: width + 2 * pad, height: height + 2 * pad, padding: pad, position: 'relative' }}>
         <PanelContextProvider value={{ eventsScope: 'panel', eventBus, app: CoreApp.Dashboard }}>
           <Boundary name={`panel ${panel.type}`}>
@@ -321,8 +338,11 @@ function App() {
   const [runId, setRunId] = useState(0);
   const [data, setData] = useState<PanelData>();
   const [counter, setCounter] = useState(0);
+  // A fresh range on every run: config.from/to are relative (e.g. now-5m).
+  // eslint-disable-next-line react-hooks/use-memo
   const range = useMemo(timeRange, [runId]);
   const queriesRef = useRef(queries);
+  // eslint-disable-next-line react-hooks/refs -- the latest queries, read only by the effects below
   queriesRef.current = queries;
 
   useEffect(() => {

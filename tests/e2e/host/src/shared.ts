@@ -52,10 +52,10 @@ export const sharedModules: SharedMap = {
   jquery: () => import('jquery').then((m) => ({ default: ns(m).default ?? m, __useDefault: true })),
   // Grafana shares its i18next instance.
   i18next: () => import('i18next').then((m) => ({ default: ns(m).default ?? m, __useDefault: true })),
-  // @ts-ignore -- untyped package, only handed to plugins
+  // @ts-expect-error -- untyped package, only handed to plugins
   prismjs: () => import('prismjs').then(ns),
   redux: () => import('redux').then(ns),
   'react-redux': () => import('react-redux').then(ns),
-  // @ts-ignore -- untyped package, only handed to plugins
+  // @ts-expect-error -- untyped package, only handed to plugins
   'react-router-dom': () => import('react-router-dom').then(ns),
 };

@@ -89,7 +89,7 @@ export class HostTemplateSrv implements TemplateSrv {
     this.range = timeRange;
   }
 
-  replace(target?: string, scopedVars?: ScopedVars, format?: string | Function, interpolations?: VariableInterpolation[]): string {
+  replace(target?: string, scopedVars?: ScopedVars, format?: Parameters<TemplateSrv['replace']>[2], interpolations?: VariableInterpolation[]): string {
     if (!target) return target ?? '';
     return target.replace(VARIABLE, (match, var1, var2, fmt2, var3, fieldPath, fmt3) => {
       const name: string = var1 || var2 || var3;
