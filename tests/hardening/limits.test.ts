@@ -225,18 +225,28 @@ describe('limits.requestsPerSecond (10 here, bursts of 20)', () => {
       expect(accepted).toBeGreaterThanOrEqual(20);
       expect(accepted).toBeLessThanOrEqual(20 + Math.ceil(elapsed * 10) + 1);
       expect(limited).toBeGreaterThan(0);
-      const res = await post();
+      // The bucket is empty, but a token refills every 100 ms: on a busy machine the next request
+      // may find one. Send until the answer is a 429 (at once when the machine keeps up).
+      let res = await post();
+      let extra = { accepted: 0, limited: 0 };
+      for (let i = 0; i < 20 && res.status === 202; i++, res = await post()) extra.accepted++;
       expect(res.status).toBe(429);
+      extra.limited++;
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(errorOf(res)).toMatchObject({ code: 'rate_limited' });
       expect(errorOf(res).message).toMatch(/limits\.requestsPerSecond/);
-      // Checked before the token: guessing tokens is limited too.
-      expect((await post({ Authorization: 'Bearer guess-guess-guess-guess', 'Content-Type': 'application/json' })).status).toBe(429);
+      // Checked before the token: guessing tokens is limited too (a guess that found a refilled
+      // token is a 401; one of a quick burst of guesses meets the empty bucket).
+      const guesses: number[] = [];
+      for (let i = 0; i < 5; i++) guesses.push((await post({ Authorization: 'Bearer guess-guess-guess-guess', 'Content-Type': 'application/json' })).status);
+      expect(guesses.every((g) => g === 429 || g === 401)).toBe(true);
+      expect(guesses).toContain(429);
+      extra = { ...extra, limited: extra.limited + guesses.filter((g) => g === 429).length };
       // Reads are never limited.
       const reads = await Promise.all(Array.from({ length: 50 }, () => request(rl.url, 'GET', '/api/v1/series', { headers: h })));
       expect(reads.every((r) => r.status === 200)).toBe(true);
       const text = await metricsText(rl);
-      expect(metricValue(text, 'runboard_ingest_rejected_total', { reason: 'rate_limited' })).toBe(limited + 2);
+      expect(metricValue(text, 'runboard_ingest_rejected_total', { reason: 'rate_limited' })).toBe(limited + extra.limited);
       // A second later the bucket has refilled by ~10.
       await sleep(1100);
       const later: number[] = [];
