@@ -3,81 +3,26 @@
  * against a real exporter whose config declares small fixture commands (tests/fixtures/cli),
  * run by this Node binary. Exit codes, stdout and stderr are checked as a user would see them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { exitCodeOf, renderProgressBar, summaryLine } from '../../exporter/src/cli/follow';
 import type { CostsResponse, RunInfo, RunsPage, Template } from '@runboard/protocol';
-import { auth, CLI, readJson, startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
+import { cliEnv, expectOneLineError, spawnCli, until, type CliResult } from '../helpers/cli';
+import { auth, readJson, startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
 import { freePort } from '../helpers/prometheus';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/cli');
 const fixture = (name: string) => path.join(FIXTURES, name);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let emptyXdg: string;
 
 /** No RUNBOARD_* from the developer's shell, and an empty default data dir. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: emptyXdg };
-  for (const k of Object.keys(env)) if (k.startsWith('RUNBOARD_')) delete env[k];
-  return { ...env, ...extra };
-}
-
-interface Spawned {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  done: Promise<Result>;
-}
-
-function spawnCli(args: string[]): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 25000);
-  const done = new Promise<Result>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, done };
-}
-
-function cli(args: string[]): Promise<Result> {
-  return spawnCli(args).done;
-}
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 10000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** One line on stderr, no stack trace, nothing on stdout. */
-function expectOneLineError(r: Result, code: number, pattern: RegExp): void {
-  expect({ code: r.code, stdout: r.stdout }).toEqual({ code, stdout: '' });
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
+const cleanEnv = (extra: NodeJS.ProcessEnv = {}) => cliEnv(emptyXdg, extra);
+const startCli = (args: string[]) => spawnCli(args, cleanEnv(), 25000);
+const cli = (args: string[]): Promise<CliResult> => startCli(args).done;
 
 function lines(s: string): string[] {
   return s.split('\n').filter((l) => l !== '');
@@ -282,7 +227,7 @@ describe('run', () => {
   });
 
   it('Ctrl-C while following cancels the run, keeps following to the end, and exits 130', async () => {
-    const p = spawnCli(['run', 'sleeper', ...conn]);
+    const p = startCli(['run', 'sleeper', ...conn]);
     await until(() => (p.stdout().includes('sleeping') ? true : undefined), 'the command to start');
     p.child.kill('SIGINT');
     const r = await p.done;
@@ -296,7 +241,7 @@ describe('run', () => {
   });
 
   it('a second Ctrl-C stops waiting at once, while the run is still being cancelled', async () => {
-    const p = spawnCli(['run', 'sleeper', '-p', 'stubborn=true', ...conn]);
+    const p = startCli(['run', 'sleeper', '-p', 'stubborn=true', ...conn]);
     await until(() => (p.stdout().includes('sleeping') ? true : undefined), 'the command to start');
     p.child.kill('SIGINT');
     await until(() => (p.stderr().includes('cancelling run') ? true : undefined), 'the cancel');

@@ -25,9 +25,11 @@ import {
   secretInTraffic,
   snapshot,
   startDemoExporter,
+  startRunboardHost,
+  watchErrors,
   type HostSnapshot,
 } from './helpers/e2e';
-import { DEFAULT_PLUGINS, startHost, type RunningHost } from './host/server';
+import { DEFAULT_PLUGINS, type RunningHost } from './host/server';
 import type { HostQuery } from './host/src/types';
 
 const PLUGIN_ID = 'runboard-live-datasource';
@@ -47,11 +49,7 @@ test.beforeAll(async () => {
   const module = path.join(DEFAULT_PLUGINS[PLUGIN_ID], 'module.js');
   if (!fs.existsSync(module)) throw new Error(`${module} is missing: run \`npm run build -w datasource-plugin\` first`);
   exporter = await startDemoExporter(token);
-  host = await startHost({
-    plugins: { [PLUGIN_ID]: DEFAULT_PLUGINS[PLUGIN_ID] },
-    datasources: [{ uid: 'runboard', type: PLUGIN_ID, name: 'Runboard', url: exporter.url, jsonData: { exporterUrl: exporter.url }, secureJsonData: { apiToken: token } }],
-    role: 'Editor',
-  });
+  host = await startRunboardHost(exporter, token, [PLUGIN_ID]);
 });
 
 test.afterAll(async () => {
@@ -63,12 +61,6 @@ test.afterEach(() => {
   // Whatever a test did, no byte carrying the token crossed between the host and the browser.
   expect(host.leaks()).toEqual([]);
 });
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
 
 async function openLive(page: Page, queries: HostQuery[] = [LIVE]): Promise<void> {
   await page.goto(host.pageUrl({ datasource: 'runboard', queries }));

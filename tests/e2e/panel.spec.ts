@@ -20,9 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SeriesResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { expectHostBooted, exporterJson, freshToken, startDemoExporter } from './helpers/e2e';
+import { expectHostBooted, exporterJson, freshToken, startDemoExporter, startRunboardHost, watchErrors } from './helpers/e2e';
 import { cardsPanel, checkTags, consolePanel, exporterPost, panelScreenshot, tagElements, tooltipOf, type ExporterRun, type ExporterTemplate } from './helpers/panel';
-import { DEFAULT_PLUGINS, REPO_ROOT, startHost, type RunningHost } from './host/server';
+import { DEFAULT_PLUGINS, REPO_ROOT, type RunningHost } from './host/server';
 import type { HostPanelConfig, HostQuery, ThemeMode } from './host/src/types';
 
 const DS_PLUGIN = 'runboard-live-datasource';
@@ -109,11 +109,7 @@ test.beforeAll(async () => {
       { timeout: 30_000 },
     )
     .toEqual([]);
-  host = await startHost({
-    plugins: { [DS_PLUGIN]: DEFAULT_PLUGINS[DS_PLUGIN], [PANEL_PLUGIN]: DEFAULT_PLUGINS[PANEL_PLUGIN] },
-    datasources: [{ uid: 'runboard', type: DS_PLUGIN, name: 'Runboard', url: exporter.url, jsonData: { exporterUrl: exporter.url }, secureJsonData: { apiToken: token } }],
-    role: 'Editor',
-  });
+  host = await startRunboardHost(exporter, token, [DS_PLUGIN, PANEL_PLUGIN]);
 });
 
 test.afterAll(async () => {
@@ -125,12 +121,6 @@ test.afterEach(() => {
   // Whatever a test did, the API token never crossed between the host and the browser.
   expect(host.leaks()).toEqual([]);
 });
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
 
 // ---------- cards ----------
 

@@ -3,60 +3,16 @@
  * a real exporter child on a free port, the CLI as another child, exit codes and output checked
  * as a user would see them.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { CLI, startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
+import { cliEnv, expectOneLineError, spawnCli, until, type CliResult } from '../helpers/cli';
+import { startExporter, tmpDir, TOKEN, type RunningExporter } from '../helpers/exporter-process';
 import { freePort } from '../helpers/prometheus';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** A clean environment: no RUNBOARD_* from the developer's shell, and an empty default data dir. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: emptyXdg };
-  for (const k of Object.keys(env)) if (k.startsWith('RUNBOARD_')) delete env[k];
-  return { ...env, ...extra };
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** One line on stderr, no stack trace, nothing on stdout. */
-function expectOneLineError(r: Result, code: number, pattern: RegExp): void {
-  expect({ code: r.code, stdout: r.stdout }).toEqual({ code, stdout: '' });
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const cleanEnv = (extra: NodeJS.ProcessEnv = {}) => cliEnv(emptyXdg, extra);
+const run = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => spawnCli(args, cleanEnv(env), 20000).done;
 
 let emptyXdg: string;
 let exp: RunningExporter;

@@ -100,6 +100,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 describe('file modes', () => {
   const ledgerFiles = ['runboard.db', 'runboard.db-wal', 'runboard.db-shm'];
+  /** What a running exporter's data dir holds, private to its user (the token file comes on top when it generates the token). */
+  const privateModes = {
+    '.': '0700',
+    'runboard.db': '0600',
+    'runboard.db-wal': '0600',
+    'runboard.db-shm': '0600',
+    'runboard.lock': '0600',
+    'runboard.pid': '0600',
+  };
 
   async function modesWhileRunning(exp: RunningExporter): Promise<Record<string, string>> {
     // The -wal and -shm files exist while the ledger is open.
@@ -113,14 +122,7 @@ describe('file modes', () => {
     const dataDir = path.join(base(), 'new', 'data');
     const exp = await startExporter([], { dataDir });
     try {
-      expect(await modesWhileRunning(exp)).toEqual({
-        '.': '0700',
-        'runboard.db': '0600',
-        'runboard.db-wal': '0600',
-        'runboard.db-shm': '0600',
-        'runboard.lock': '0600',
-        'runboard.pid': '0600',
-      });
+      expect(await modesWhileRunning(exp)).toEqual(privateModes);
       // Parents it had to create are private too.
       expect(octal(modeOf(path.dirname(dataDir)))).toBe('0700');
     } finally {
@@ -132,15 +134,7 @@ describe('file modes', () => {
     const dataDir = path.join(base(), 'data');
     const exp = await startExporter([], { dataDir, token: null });
     try {
-      expect(await modesWhileRunning(exp)).toEqual({
-        '.': '0700',
-        'runboard.db': '0600',
-        'runboard.db-wal': '0600',
-        'runboard.db-shm': '0600',
-        'runboard.lock': '0600',
-        'runboard.pid': '0600',
-        'api-token': '0600',
-      });
+      expect(await modesWhileRunning(exp)).toEqual({ ...privateModes, 'api-token': '0600' });
     } finally {
       await exp.stop();
     }

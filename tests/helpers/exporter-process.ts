@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitForListening } from './spawned';
 
 export const CLI = path.resolve(__dirname, '../../exporter/dist/cli.js');
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -34,22 +35,12 @@ export async function startExporter(args: string[] = [], opts: { env?: NodeJS.Pr
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`exporter did not start in 15 s; stderr: ${err}`)), 15000);
-    const onData = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exporter exited with ${code}: ${err}`));
-    });
-  });
+  const url = await waitForListening(
+    child,
+    () => out,
+    () => err,
+    15_000,
+  );
   const fileToken = token ?? fs.readFileSync(path.join(dataDir, 'api-token'), 'utf8').trim();
   return {
     url,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitForListening } from '../../../tests/helpers/spawned';
 import { stopChild } from './child';
 import { CLI } from './paths';
 
@@ -53,22 +54,12 @@ export async function startExporter(opts: StartOptions = {}): Promise<RunningExp
   child.stdout!.on('data', (d) => (out.length < 100_000 ? (out += d) : undefined));
   if (process.env.BENCH_ECHO_STDOUT) child.stdout!.on('data', (d) => process.stdout.write(d));
   child.stderr!.on('data', (d) => (err.length < 100_000 ? (err += d) : undefined));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`exporter did not start in 20 s; stderr: ${err}`)), 20_000);
-    const onData = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exporter exited with ${code}: ${err}`));
-    });
-  });
+  const url = await waitForListening(
+    child,
+    () => out,
+    () => err,
+    20_000,
+  );
   return {
     url,
     token,

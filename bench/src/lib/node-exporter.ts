@@ -1,7 +1,7 @@
 /** Debian's prometheus-node-exporter on a free loopback port: the collection baseline. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../../../tests/helpers/spawned';
 import { request } from './http';
 import { sleep } from './stats';
 
@@ -12,17 +12,6 @@ export interface RunningNodeExporter {
   pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export function nodeExporterAvailable(): boolean {

@@ -4,8 +4,6 @@
  * exporter, as aligned tables (or the API's JSON with --json; costs also as the API's CSV).
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { HttpError } from '../http/errors';
-import { parseTime } from '../http/query-params';
 import { costGroupings, runOutcomes, type CommandsResponse, type CostGrouping, type CostsResponse, type RunInfo, type RunsPage, type Template } from '@runboard/protocol';
 import { apiError, badInputIsUsage, rawRequest } from './api';
 import { addConnectionOptions, EXIT_USAGE, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';
@@ -14,6 +12,7 @@ import { exitCodeOf, followRun, formatDuration, formatUsd } from './follow';
 import { findCommand, findTemplate } from './lookup';
 import { collectParam, convertParams, formatParamValues, summarizeParameters, type RawParam } from './params';
 import { formatTable, print } from './table';
+import { checkTimeRange } from './time-range';
 
 interface JsonFlag {
   json?: boolean;
@@ -220,10 +219,7 @@ function registerCosts(program: Command): void {
       .option('--json', 'print the API response as JSON'),
   ).action(async (flags: CostsFlags) => {
     if (flags.csv && flags.json) throw new CliError('--csv/--json: give only one of them', EXIT_USAGE);
-    const now = Date.now();
-    const to = checkTime('--to', flags.to, now);
-    const from = checkTime('--from', flags.from, now);
-    if (from > to) throw new CliError('--from: must not be after --to', EXIT_USAGE);
+    const { from, to } = checkTimeRange(flags);
     const conn = resolveConnection(flags);
     // Absolute times, so the table's period and the exporter's agree to the millisecond.
     const query = { groupBy: flags.groupBy, from, to };
@@ -285,14 +281,4 @@ function describeRun(r: RunInfo): string {
   if (r.error) fields.push(['error', r.error]);
   const width = Math.max(...fields.map(([k]) => k.length));
   return fields.map(([k, v]) => `${(k + ':').padEnd(width + 1)}  ${v}`).join('\n');
-}
-
-/** The same time forms the exporter accepts, checked here so a typo is exit 2, not a 400. */
-function checkTime(flag: string, raw: string, now: number): number {
-  try {
-    return parseTime(flag, raw, now, now);
-  } catch (err) {
-    if (err instanceof HttpError) throw new CliError(err.message, EXIT_USAGE);
-    throw err;
-  }
 }

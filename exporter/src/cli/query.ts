@@ -3,13 +3,12 @@
  * aligned tables (or the API's JSON with --json).
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { HttpError } from '../http/errors';
-import { parseTime } from '../http/query-params';
 import type { HistoryResponse, LatestResponse, SeriesResponse } from '@runboard/protocol';
 import { splitSeriesList } from '@runboard/protocol/series';
 import { addConnectionOptions, EXIT_USAGE, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';
 import { CliError } from './errors';
 import { formatTable, formatValue, print, type Align } from './table';
+import { checkTimeRange } from './time-range';
 
 interface JsonFlag {
   json?: boolean;
@@ -88,10 +87,7 @@ export function registerQuery(program: Command): void {
   ).action(async (flags: HistoryFlags) => {
     const ids = flags.series ?? [];
     if (ids.length === 0) throw new CliError('--series: give at least one series id', EXIT_USAGE);
-    const now = Date.now();
-    const to = checkTime('--to', flags.to, now);
-    const from = checkTime('--from', flags.from, now);
-    if (from > to) throw new CliError('--from: must not be after --to', EXIT_USAGE);
+    checkTimeRange(flags);
     const client = new ExporterClient(resolveConnection(flags));
     const params = { series: ids.join(','), from: flags.from, to: flags.to, maxPoints: flags.maxPoints };
     if (flags.json) return print(JSON.stringify(await client.get<HistoryResponse>('/history', params), null, 2));
@@ -113,14 +109,4 @@ export function registerQuery(program: Command): void {
 
 function unitsOf(info: SeriesResponse): Map<string, string> {
   return new Map(info.series.map((s) => [s.id, s.unit]));
-}
-
-/** The same time forms the exporter accepts, checked here so a typo is exit 2, not a 400. */
-function checkTime(flag: string, raw: string, now: number): number {
-  try {
-    return parseTime(flag, raw, now, now);
-  } catch (err) {
-    if (err instanceof HttpError) throw new CliError(err.message, EXIT_USAGE);
-    throw err;
-  }
 }

@@ -1,7 +1,7 @@
 /** Runboard actions & events: rates, success ratio, durations, queues and failures (Prometheus), and command runs. */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { PROMETHEUS } from '../lib/datasources';
-import { barsPanel, labelVariable, newDashboard, prom, promTotal, statPanel, steps, timeseriesPanel, withThresholdLine } from '../lib/panels';
+import { barsPanel, labelVariable, newDashboard, prom, promChart, promStat, promTotal, steps, withThresholdLine } from '../lib/panels';
 import { RECORD } from '../promql';
 import { THRESHOLDS } from '../thresholds';
 
@@ -11,16 +11,6 @@ const ACTION = 'action=~"$action"';
 const COMMAND = 'command=~"$command"';
 
 export function actionsEvents(): dashboard.DashboardBuilder {
-  const chart = (title: string, unit: string, description: string) =>
-    timeseriesPanel(title, unit)
-      .datasource({ ...PROMETHEUS })
-      .description(description);
-  const stat = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit)
-      .datasource({ ...PROMETHEUS })
-      .description(description)
-      .withTarget(prom(expr));
-
   return newDashboard({
     uid: ACTIONS_EVENTS_UID,
     title: 'Runboard actions & events',
@@ -31,9 +21,9 @@ export function actionsEvents(): dashboard.DashboardBuilder {
     .withVariable(labelVariable('action', 'Action', 'runboard_actions_total'))
     .withVariable(labelVariable('command', 'Command', 'runboard_command_runs_total'))
     .withRow(new dashboard.RowBuilder('Actions'))
-    .withPanel(stat('Actions / min', 'opm', `sum(rate(runboard_actions_total{${ACTION}}[$__rate_interval])) * 60`, 'Finished actions per minute'))
+    .withPanel(promStat('Actions / min', 'opm', `sum(rate(runboard_actions_total{${ACTION}}[$__rate_interval])) * 60`, 'Finished actions per minute'))
     .withPanel(
-      stat(
+      promStat(
         'Success ratio',
         'percentunit',
         `sum(rate(runboard_actions_total{${ACTION}, outcome="success"}[$__rate_interval]))\n  / sum(rate(runboard_actions_total{${ACTION}}[$__rate_interval]))`,
@@ -43,23 +33,23 @@ export function actionsEvents(): dashboard.DashboardBuilder {
         .decimals(1),
     )
     .withPanel(
-      stat(
+      promStat(
         'p95 duration',
         's',
         `histogram_quantile(0.95, sum by (le) (rate(runboard_action_duration_seconds_bucket{${ACTION}}[$__rate_interval])))`,
         '95th percentile action duration',
       ),
     )
-    .withPanel(stat('In flight', 'short', 'sum(runboard_actions_in_flight)', 'Actions running now'))
-    .withPanel(stat('Action queue', 'short', 'sum(runboard_action_queue_depth)', 'Actions waiting to run'))
-    .withPanel(stat('Event queue', 'short', 'sum(runboard_event_queue_depth)', 'Events waiting').thresholds(steps('green', [THRESHOLDS.eventQueueMinDepth, 'orange'])))
+    .withPanel(promStat('In flight', 'short', 'sum(runboard_actions_in_flight)', 'Actions running now'))
+    .withPanel(promStat('Action queue', 'short', 'sum(runboard_action_queue_depth)', 'Actions waiting to run'))
+    .withPanel(promStat('Event queue', 'short', 'sum(runboard_event_queue_depth)', 'Events waiting').thresholds(steps('green', [THRESHOLDS.eventQueueMinDepth, 'orange'])))
     .withPanel(
-      chart('Actions per minute by action', 'opm', 'Finished actions per minute').withTarget(
+      promChart('Actions per minute by action', 'opm', 'Finished actions per minute').withTarget(
         prom(`sum by (action) (rate(runboard_actions_total{${ACTION}}[$__rate_interval])) * 60`, '{{action}}'),
       ),
     )
     .withPanel(
-      chart('Success ratio by action', 'percentunit', 'Share of finished actions that succeeded')
+      promChart('Success ratio by action', 'percentunit', 'Share of finished actions that succeeded')
         .min(0)
         .max(1)
         .withTarget(
@@ -71,19 +61,23 @@ export function actionsEvents(): dashboard.DashboardBuilder {
     )
     .withPanel(
       withThresholdLine(
-        chart('Failure ratio by action', 'percentunit', '5-minute failure ratio (recording rules); the dashed line is the alert threshold, which applies to all actions together')
+        promChart(
+          'Failure ratio by action',
+          'percentunit',
+          '5-minute failure ratio (recording rules); the dashed line is the alert threshold, which applies to all actions together',
+        )
           .withTarget(prom(`${RECORD.actionFailureRatioByAction5m}{${ACTION}}`, '{{action}}'))
           .withTarget(prom(RECORD.actionFailureRatio5m, 'all actions', 'B')),
         THRESHOLDS.actionFailureRatio,
       ),
     )
     .withPanel(
-      chart('p95 duration by action', 's', '5-minute 95th percentile action duration (recording rule)').withTarget(
+      promChart('p95 duration by action', 's', '5-minute 95th percentile action duration (recording rule)').withTarget(
         prom(`${RECORD.actionDurationP95ByAction5m}{${ACTION}}`, '{{action}}'),
       ),
     )
     .withPanel(
-      chart('In flight and queued', 'short', 'Actions running and waiting')
+      promChart('In flight and queued', 'short', 'Actions running and waiting')
         .withTarget(prom('sum(runboard_actions_in_flight)', 'in flight'))
         .withTarget(prom('sum(runboard_action_queue_depth)', 'queued', 'B')),
     )
@@ -97,46 +91,46 @@ export function actionsEvents(): dashboard.DashboardBuilder {
     )
     .withRow(new dashboard.RowBuilder('Events'))
     .withPanel(
-      chart('Events per minute', 'opm', 'Queued, processed and failed events per minute').withTarget(
+      promChart('Events per minute', 'opm', 'Queued, processed and failed events per minute').withTarget(
         prom('sum by (outcome) (rate(runboard_events_total[$__rate_interval])) * 60', '{{outcome}}'),
       ),
     )
     .withPanel(
-      chart('Processed per minute by type', 'opm', 'Processed events per minute').withTarget(
+      promChart('Processed per minute by type', 'opm', 'Processed events per minute').withTarget(
         prom('sum by (type) (rate(runboard_events_total{outcome="processed"}[$__rate_interval])) * 60', '{{type}}'),
       ),
     )
     .withPanel(
-      chart('p95 processing time by type', 's', '5-minute 95th percentile processing time (recording rule)').withTarget(prom(RECORD.eventProcessingP95ByType5m, '{{type}}')),
+      promChart('p95 processing time by type', 's', '5-minute 95th percentile processing time (recording rule)').withTarget(prom(RECORD.eventProcessingP95ByType5m, '{{type}}')),
     )
     .withPanel(
-      chart('Event queue', 'short', 'Events waiting, and the 10-minute trend in events per minute (recording rule)')
+      promChart('Event queue', 'short', 'Events waiting, and the 10-minute trend in events per minute (recording rule)')
         .withTarget(prom('sum(runboard_event_queue_depth)', 'depth'))
         .withTarget(prom(`sum(${RECORD.eventQueueGrowthPerMinute10m})`, 'growth / min', 'B')),
     )
     .withPanel(
-      chart('Failed events by type', 'opm', 'Failed events per minute').withTarget(
+      promChart('Failed events by type', 'opm', 'Failed events per minute').withTarget(
         prom('sum by (type) (rate(runboard_events_total{outcome="failed"}[$__rate_interval])) * 60', '{{type}}'),
       ),
     )
     .withPanel(
-      chart('Event failure ratio', 'percentunit', 'Failed / (processed + failed)').withTarget(
+      promChart('Event failure ratio', 'percentunit', 'Failed / (processed + failed)').withTarget(
         prom('sum(rate(runboard_events_total{outcome="failed"}[$__rate_interval]))\n  / sum(rate(runboard_events_total{outcome=~"processed|failed"}[$__rate_interval]))', 'failed'),
       ),
     )
     .withRow(new dashboard.RowBuilder('Command runs'))
     .withPanel(
-      chart('Runs per minute by outcome', 'opm', 'Finished command runs per minute').withTarget(
+      promChart('Runs per minute by outcome', 'opm', 'Finished command runs per minute').withTarget(
         prom(`sum by (command, outcome) (rate(runboard_command_runs_total{${COMMAND}}[$__rate_interval])) * 60`, '{{command}} {{outcome}}'),
       ),
     )
     .withPanel(
-      chart('p95 run duration by command', 's', '95th percentile duration of finished runs').withTarget(
+      promChart('p95 run duration by command', 's', '95th percentile duration of finished runs').withTarget(
         prom(`histogram_quantile(0.95, sum by (command, le) (rate(runboard_command_duration_seconds_bucket{${COMMAND}}[$__rate_interval])))`, '{{command}}'),
       ),
     )
     .withPanel(
-      chart('Active and queued runs', 'short', 'Runs executing and waiting for a slot')
+      promChart('Active and queued runs', 'short', 'Runs executing and waiting for a slot')
         .withTarget(prom('sum(runboard_command_runs_active)', 'active'))
         .withTarget(prom('sum(runboard_command_queue_depth)', 'queued', 'B')),
     )

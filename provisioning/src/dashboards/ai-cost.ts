@@ -3,7 +3,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { CostGrouping } from '@runboard/protocol';
 import { PROMETHEUS, RUNBOARD } from '../lib/datasources';
-import { barsPanel, labelVariable, newDashboard, prom, promTotal, statPanel, steps, tablePanel, timeseriesPanel, withThresholdLine } from '../lib/panels';
+import { barsPanel, labelVariable, newDashboard, prom, promChart, promStat, promTotal, statPanel, steps, tablePanel, timeseriesPanel, withThresholdLine } from '../lib/panels';
 import { costs } from '../lib/runboard-query';
 import { RECORD } from '../promql';
 import { THRESHOLDS } from '../thresholds';
@@ -13,11 +13,6 @@ export const AI_COST_UID = 'runboard-ai-cost';
 const SEL = 'provider=~"$provider", model=~"$model"';
 
 export function aiCost(): dashboard.DashboardBuilder {
-  const stat = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit)
-      .datasource({ ...PROMETHEUS })
-      .description(description)
-      .withTarget(prom(expr));
   /** A total over the dashboard's time range: one instant query, no sparkline. */
   const total = (title: string, unit: string, expr: string, description: string) =>
     statPanel(title, unit)
@@ -43,12 +38,12 @@ export function aiCost(): dashboard.DashboardBuilder {
     .withVariable(labelVariable('model', 'Model', 'runboard_llm_requests_total{provider=~"$provider"}'))
     .withRow(new dashboard.RowBuilder('Summary'))
     .withPanel(
-      stat('Tokens / hour', 'short', `sum(rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, 'Input + output tokens per hour at the current rate').thresholds(
+      promStat('Tokens / hour', 'short', `sum(rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, 'Input + output tokens per hour at the current rate').thresholds(
         steps('green', [THRESHOLDS.llmTokensPerHour, 'red']),
       ),
     )
     .withPanel(
-      stat(
+      promStat(
         'Cost / request',
         'currencyUSD',
         `sum(rate(runboard_llm_cost_usd_total{${SEL}}[$__rate_interval])) / sum(rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`,
@@ -70,7 +65,7 @@ export function aiCost(): dashboard.DashboardBuilder {
         .thresholds(steps('green', [1, 'orange'])),
     )
     .withPanel(
-      stat(
+      promStat(
         'p95 latency',
         's',
         `histogram_quantile(0.95, sum by (le) (rate(runboard_llm_request_duration_seconds_bucket{${SEL}}[$__rate_interval])))`,
@@ -80,9 +75,7 @@ export function aiCost(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Tokens and spend'))
     .withPanel(
       withThresholdLine(
-        timeseriesPanel('Tokens per hour by model', 'short')
-          .datasource({ ...PROMETHEUS })
-          .description('Input + output tokens per hour; the dashed line is the alert threshold (the alert sums every model)')
+        promChart('Tokens per hour by model', 'short', 'Input + output tokens per hour; the dashed line is the alert threshold (the alert sums every model)')
           .withTarget(prom(`sum by (provider, model) (rate(runboard_llm_tokens_total{${SEL}}[$__rate_interval])) * 3600`, '{{provider}}/{{model}}'))
           .withTarget(prom(`sum(${RECORD.llmTokensPerHour15m})`, 'all models (15-minute rate, as alerted)', 'B')),
         THRESHOLDS.llmTokensPerHour,
@@ -100,10 +93,9 @@ export function aiCost(): dashboard.DashboardBuilder {
     )
     .withPanel(
       withThresholdLine(
-        timeseriesPanel('Cost per request by model', 'currencyUSD')
-          .datasource({ ...PROMETHEUS })
-          .description('15-minute mean cost of one request (recording rule); the dashed line is the alert threshold')
-          .withTarget(prom(`${RECORD.llmCostPerRequestByModel15m}{${SEL}}`, '{{provider}}/{{model}}')),
+        promChart('Cost per request by model', 'currencyUSD', '15-minute mean cost of one request (recording rule); the dashed line is the alert threshold').withTarget(
+          prom(`${RECORD.llmCostPerRequestByModel15m}{${SEL}}`, '{{provider}}/{{model}}'),
+        ),
         THRESHOLDS.llmCostPerRequestUsd,
       ),
     )
@@ -122,23 +114,19 @@ export function aiCost(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Latency and errors'))
     .withPanel(
       withThresholdLine(
-        timeseriesPanel('p95 latency by model', 's')
-          .datasource({ ...PROMETHEUS })
-          .description('5-minute p95 request latency (recording rule); the dashed line is the alert threshold')
-          .withTarget(prom(`${RECORD.llmLatencyP95ByModel5m}{${SEL}}`, '{{provider}}/{{model}}')),
+        promChart('p95 latency by model', 's', '5-minute p95 request latency (recording rule); the dashed line is the alert threshold').withTarget(
+          prom(`${RECORD.llmLatencyP95ByModel5m}{${SEL}}`, '{{provider}}/{{model}}'),
+        ),
         THRESHOLDS.llmLatencyP95Seconds,
       ),
     )
     .withPanel(
-      timeseriesPanel('Failed requests by model', 'percentunit')
-        .datasource({ ...PROMETHEUS })
-        .description('Share of requests that failed')
-        .withTarget(
-          prom(
-            `sum by (provider, model) (rate(runboard_llm_requests_total{${SEL}, outcome="failure"}[$__rate_interval]))\n  / sum by (provider, model) (rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`,
-            '{{provider}}/{{model}}',
-          ),
+      promChart('Failed requests by model', 'percentunit', 'Share of requests that failed').withTarget(
+        prom(
+          `sum by (provider, model) (rate(runboard_llm_requests_total{${SEL}, outcome="failure"}[$__rate_interval]))\n  / sum by (provider, model) (rate(runboard_llm_requests_total{${SEL}}[$__rate_interval]))`,
+          '{{provider}}/{{model}}',
         ),
+      ),
     )
     .withRow(new dashboard.RowBuilder('Ledger (every recorded cost, from the exporter)'))
     .withPanel(ledger('Cost by model', 'model', 'From the exporter ledger over the time range'))

@@ -2,19 +2,13 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { ConsolePanelBuilder } from '../lib/console-panel';
 import { RUNBOARD } from '../lib/datasources';
-import { newDashboard, tablePanel, timeseriesPanel, withThresholdLine } from '../lib/panels';
+import { liveChart, newDashboard, runsAnnotation, tablePanel, withThresholdLine } from '../lib/panels';
 import { costs, live, runs } from '../lib/runboard-query';
 import { THRESHOLDS } from '../thresholds';
 
 export const COMMAND_CENTER_UID = 'runboard-command-center';
 
 export function commandCenter(): dashboard.DashboardBuilder {
-  const chart = (title: string, unit: string, series: string[], description: string) =>
-    timeseriesPanel(title, unit)
-      .datasource({ ...RUNBOARD })
-      .description(description)
-      .withTarget(live(series));
-
   return newDashboard({
     uid: COMMAND_CENTER_UID,
     title: 'Runboard command center',
@@ -22,22 +16,8 @@ export function commandCenter(): dashboard.DashboardBuilder {
     live: true,
     from: 'now-15m',
   })
-    .annotation(
-      new dashboard.AnnotationQueryBuilder()
-        .name('Command runs')
-        .datasource({ ...RUNBOARD })
-        .enable(true)
-        .iconColor('purple')
-        .target(runs({ limit: 200 }, 'Anno')),
-    )
-    .annotation(
-      new dashboard.AnnotationQueryBuilder()
-        .name('Failed runs')
-        .datasource({ ...RUNBOARD })
-        .enable(true)
-        .iconColor('red')
-        .target(runs({ outcome: 'failure', limit: 200 }, 'AnnoFailed')),
-    )
+    .annotation(runsAnnotation('Command runs', 'purple', { limit: 200 }, 'Anno'))
+    .annotation(runsAnnotation('Failed runs', 'red', { outcome: 'failure', limit: 200 }, 'AnnoFailed'))
     .withPanel(
       new ConsolePanelBuilder({ view: 'console', console: { datasource: { ...RUNBOARD } } })
         .title('Console')
@@ -55,11 +35,14 @@ export function commandCenter(): dashboard.DashboardBuilder {
         .span(10)
         .withTarget(live(['command_runs_active', 'command_queue_depth', 'actions_per_minute', 'action_success_ratio', 'llm_cost_usd_per_hour', 'llm_tokens_per_hour'])),
     )
-    .withPanel(chart('Runs and queue', 'short', ['command_runs_active', 'command_queue_depth'], 'Runs executing and waiting; purple marks are runs, red ones failed runs'))
-    .withPanel(chart('LLM spend', 'currencyUSD', ['llm_cost_usd_per_hour'], 'LLM spend per hour, including ::llm lines of runs'))
-    .withPanel(chart('Actions', 'short', ['actions_per_minute', 'actions_in_flight', 'action_queue_depth'], 'Command runs count as actions too'))
+    .withPanel(liveChart('Runs and queue', 'short', ['command_runs_active', 'command_queue_depth'], 'Runs executing and waiting; purple marks are runs, red ones failed runs'))
+    .withPanel(liveChart('LLM spend', 'currencyUSD', ['llm_cost_usd_per_hour'], 'LLM spend per hour, including ::llm lines of runs'))
+    .withPanel(liveChart('Actions', 'short', ['actions_per_minute', 'actions_in_flight', 'action_queue_depth'], 'Command runs count as actions too'))
     .withPanel(
-      withThresholdLine(chart('System', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU and memory while commands run'), THRESHOLDS.cpuUsageRatio)
+      withThresholdLine(
+        liveChart('System', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU and memory while commands run'),
+        THRESHOLDS.cpuUsageRatio,
+      )
         .min(0)
         .max(1),
     )

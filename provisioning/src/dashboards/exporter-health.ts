@@ -1,23 +1,21 @@
 /** Runboard exporter health: collectors, stream clients, ingest, label overflow, process CPU and memory. */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { JOB, PROMETHEUS } from '../lib/datasources';
-import { newDashboard, prom, statPanel, steps, timeseriesPanel } from '../lib/panels';
+import { JOB } from '../lib/datasources';
+import { newDashboard, prom, promChart, promStat, steps } from '../lib/panels';
 
 export const EXPORTER_HEALTH_UID = 'runboard-exporter-health';
 
 const PROC = `job="${JOB}"`;
 
 export function exporterHealth(): dashboard.DashboardBuilder {
-  const chart = (title: string, unit: string, description: string) =>
-    timeseriesPanel(title, unit)
-      .datasource({ ...PROMETHEUS })
-      .description(description);
-  const stat = (title: string, unit: string, expr: string, description: string) =>
-    statPanel(title, unit)
-      .datasource({ ...PROMETHEUS })
-      .description(description)
-      .withTarget(prom(expr));
+  /** A 0/1 status shown as a word on a red or green background. */
+  const status = (title: string, expr: string, description: string, down: string, up: string) =>
+    promStat(title, 'short', expr, description)
+      .mappings([{ type: dashboard.MappingType.ValueToText, options: { '0': { text: down, color: 'red', index: 0 }, '1': { text: up, color: 'green', index: 1 } } }])
+      .thresholds(steps('red', [1, 'green']))
+      .colorMode(common.BigValueColorMode.Background)
+      .graphMode(common.BigValueGraphMode.None);
 
   return newDashboard({
     uid: EXPORTER_HEALTH_UID,
@@ -27,67 +25,55 @@ export function exporterHealth(): dashboard.DashboardBuilder {
     from: 'now-1h',
   })
     .withRow(new dashboard.RowBuilder('Status'))
-    .withPanel(
-      stat('Scrape', 'short', `min(up{${PROC}})`, 'Whether Prometheus reaches the exporter')
-        .mappings([{ type: dashboard.MappingType.ValueToText, options: { '0': { text: 'DOWN', color: 'red', index: 0 }, '1': { text: 'UP', color: 'green', index: 1 } } }])
-        .thresholds(steps('red', [1, 'green']))
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None),
-    )
-    .withPanel(stat('Uptime', 's', `time() - max(process_start_time_seconds{${PROC}})`, 'Since the exporter process started').graphMode(common.BigValueGraphMode.None))
-    .withPanel(
-      stat('Collectors OK', 'short', 'min(runboard_collect_success)', "Whether every collector's last run succeeded")
-        .mappings([{ type: dashboard.MappingType.ValueToText, options: { '0': { text: 'FAILING', color: 'red', index: 0 }, '1': { text: 'OK', color: 'green', index: 1 } } }])
-        .thresholds(steps('red', [1, 'green']))
-        .colorMode(common.BigValueColorMode.Background)
-        .graphMode(common.BigValueGraphMode.None),
-    )
-    .withPanel(stat('Stream clients', 'short', 'sum(runboard_stream_clients)', 'Open live streams (Grafana panels, CLI followers)'))
-    .withPanel(stat('CPU', 'percentunit', `sum(rate(process_cpu_seconds_total{${PROC}}[$__rate_interval]))`, 'CPU of the exporter process, in cores').decimals(2))
-    .withPanel(stat('Memory (RSS)', 'bytes', `sum(process_resident_memory_bytes{${PROC}})`, 'Resident memory of the exporter process'))
+    .withPanel(status('Scrape', `min(up{${PROC}})`, 'Whether Prometheus reaches the exporter', 'DOWN', 'UP'))
+    .withPanel(promStat('Uptime', 's', `time() - max(process_start_time_seconds{${PROC}})`, 'Since the exporter process started').graphMode(common.BigValueGraphMode.None))
+    .withPanel(status('Collectors OK', 'min(runboard_collect_success)', "Whether every collector's last run succeeded", 'FAILING', 'OK'))
+    .withPanel(promStat('Stream clients', 'short', 'sum(runboard_stream_clients)', 'Open live streams (Grafana panels, CLI followers)'))
+    .withPanel(promStat('CPU', 'percentunit', `sum(rate(process_cpu_seconds_total{${PROC}}[$__rate_interval]))`, 'CPU of the exporter process, in cores').decimals(2))
+    .withPanel(promStat('Memory (RSS)', 'bytes', `sum(process_resident_memory_bytes{${PROC}})`, 'Resident memory of the exporter process'))
     .withRow(new dashboard.RowBuilder('Collectors'))
     .withPanel(
-      chart('Collector duration', 's', "Duration of each collector's last run, highest per interval").withTarget(
+      promChart('Collector duration', 's', "Duration of each collector's last run, highest per interval").withTarget(
         prom('max by (collector) (max_over_time(runboard_collect_duration_seconds[$__rate_interval]))', '{{collector}}'),
       ),
     )
     .withPanel(
-      chart('Collector success', 'short', '1 = the last run succeeded')
+      promChart('Collector success', 'short', '1 = the last run succeeded')
         .min(0)
         .max(1)
         .withTarget(prom('min by (collector) (min_over_time(runboard_collect_success[$__rate_interval]))', '{{collector}}')),
     )
     .withRow(new dashboard.RowBuilder('Streams and ingest'))
-    .withPanel(chart('Stream clients', 'short', 'Open SSE streams').withTarget(prom('sum(runboard_stream_clients)', 'clients')))
+    .withPanel(promChart('Stream clients', 'short', 'Open SSE streams').withTarget(prom('sum(runboard_stream_clients)', 'clients')))
     .withPanel(
-      chart('Stream disconnects', 'short', 'Per minute, by reason (a slow client is dropped when its buffer fills)').withTarget(
+      promChart('Stream disconnects', 'short', 'Per minute, by reason (a slow client is dropped when its buffer fills)').withTarget(
         prom('sum by (reason) (rate(runboard_stream_disconnects_total[$__rate_interval])) * 60', '{{reason}}'),
       ),
     )
     .withPanel(
-      chart('Ingested records', 'short', 'Records per minute through POST /api/v1/ingest, by kind').withTarget(
+      promChart('Ingested records', 'short', 'Records per minute through POST /api/v1/ingest, by kind').withTarget(
         prom('sum by (kind) (rate(runboard_ingest_records_total[$__rate_interval])) * 60', '{{kind}}'),
       ),
     )
     .withPanel(
-      chart('Ingest rejections', 'short', 'Rejected records or requests per minute, by reason')
+      promChart('Ingest rejections', 'short', 'Rejected records or requests per minute, by reason')
         .thresholds(steps('green', [1, 'red']))
         .withTarget(prom('sum by (reason) (rate(runboard_ingest_rejected_total[$__rate_interval])) * 60', '{{reason}}')),
     )
     .withPanel(
-      chart('Label overflow', 'short', 'Values folded into "other" because a label reached limits.labelValues, per minute').withTarget(
+      promChart('Label overflow', 'short', 'Values folded into "other" because a label reached limits.labelValues, per minute').withTarget(
         prom('sum by (metric, label) (rate(runboard_label_overflow_total[$__rate_interval])) * 60', '{{metric}} {{label}}'),
       ),
     )
-    .withPanel(chart('Event loop lag', 's', "p99 lag of the exporter's event loop").withTarget(prom(`max(nodejs_eventloop_lag_p99_seconds{${PROC}})`, 'p99')))
+    .withPanel(promChart('Event loop lag', 's', "p99 lag of the exporter's event loop").withTarget(prom(`max(nodejs_eventloop_lag_p99_seconds{${PROC}})`, 'p99')))
     .withRow(new dashboard.RowBuilder('Process'))
     .withPanel(
-      chart('CPU', 'percentunit', 'CPU of the exporter process, in cores (user and system)')
+      promChart('CPU', 'percentunit', 'CPU of the exporter process, in cores (user and system)')
         .withTarget(prom(`sum(rate(process_cpu_user_seconds_total{${PROC}}[$__rate_interval]))`, 'user'))
         .withTarget(prom(`sum(rate(process_cpu_system_seconds_total{${PROC}}[$__rate_interval]))`, 'system', 'B')),
     )
     .withPanel(
-      chart('Memory', 'bytes', 'Resident set and V8 heap of the exporter process')
+      promChart('Memory', 'bytes', 'Resident set and V8 heap of the exporter process')
         .withTarget(prom(`sum(process_resident_memory_bytes{${PROC}})`, 'RSS'))
         .withTarget(prom(`sum(nodejs_heap_size_used_bytes{${PROC}})`, 'heap used', 'B'))
         .withTarget(prom(`sum(nodejs_heap_size_total_bytes{${PROC}})`, 'heap total', 'C')),

@@ -1,8 +1,8 @@
 /** Runboard Overview: the home dashboard. Live cards and charts of everything, from the exporter's stream. */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { RUNBOARD } from '../lib/datasources';
-import { newDashboard, statPanel, steps, timeseriesPanel, withThresholdLine } from '../lib/panels';
-import { live, runs } from '../lib/runboard-query';
+import { liveChart, newDashboard, runsAnnotation, statPanel, steps, withThresholdLine } from '../lib/panels';
+import { live } from '../lib/runboard-query';
 import { THRESHOLDS } from '../thresholds';
 
 export const OVERVIEW_UID = 'runboard-overview';
@@ -13,11 +13,6 @@ export function overview(): dashboard.DashboardBuilder {
       .datasource({ ...RUNBOARD })
       .description(description)
       .withTarget(live([series]));
-  const chart = (title: string, unit: string, series: string[], description: string) =>
-    timeseriesPanel(title, unit)
-      .datasource({ ...RUNBOARD })
-      .description(description)
-      .withTarget(live(series));
 
   return newDashboard({
     uid: OVERVIEW_UID,
@@ -26,14 +21,7 @@ export function overview(): dashboard.DashboardBuilder {
     live: true,
     from: 'now-15m',
   })
-    .annotation(
-      new dashboard.AnnotationQueryBuilder()
-        .name('Command runs')
-        .datasource({ ...RUNBOARD })
-        .enable(true)
-        .iconColor('purple')
-        .target(runs({ limit: 100 }, 'Anno')),
-    )
+    .annotation(runsAnnotation('Command runs', 'purple', { limit: 100 }, 'Anno'))
     .withRow(new dashboard.RowBuilder('Now'))
     .withPanel(
       card('CPU', 'percentunit', 'system_cpu_usage_ratio', 'Host CPU busy')
@@ -71,25 +59,28 @@ export function overview(): dashboard.DashboardBuilder {
     )
     .withRow(new dashboard.RowBuilder('Live'))
     .withPanel(
-      withThresholdLine(chart('CPU and memory', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU busy and memory in use'), THRESHOLDS.cpuUsageRatio)
+      withThresholdLine(
+        liveChart('CPU and memory', 'percentunit', ['system_cpu_usage_ratio', 'system_memory_used_ratio'], 'Host CPU busy and memory in use'),
+        THRESHOLDS.cpuUsageRatio,
+      )
         .min(0)
         .max(1),
     )
-    .withPanel(chart('Disk throughput', 'Bps', ['system_disk_read_bytes_per_second', 'system_disk_written_bytes_per_second'], 'Bytes read from and written to disk per second'))
-    .withPanel(chart('Actions', 'short', ['actions_per_minute', 'actions_in_flight', 'action_queue_depth'], 'Finished per minute, running now and waiting'))
-    .withPanel(chart('Action duration', 's', ['action_duration_mean_seconds', 'action_duration_p95_seconds'], 'Mean and 95th percentile duration of finished actions'))
-    .withPanel(chart('Events', 'short', ['events_queued_per_minute', 'events_processed_per_minute', 'event_queue_depth'], 'Queued and processed per minute, and the queue'))
+    .withPanel(liveChart('Disk throughput', 'Bps', ['system_disk_read_bytes_per_second', 'system_disk_written_bytes_per_second'], 'Bytes read from and written to disk per second'))
+    .withPanel(liveChart('Actions', 'short', ['actions_per_minute', 'actions_in_flight', 'action_queue_depth'], 'Finished per minute, running now and waiting'))
+    .withPanel(liveChart('Action duration', 's', ['action_duration_mean_seconds', 'action_duration_p95_seconds'], 'Mean and 95th percentile duration of finished actions'))
+    .withPanel(liveChart('Events', 'short', ['events_queued_per_minute', 'events_processed_per_minute', 'event_queue_depth'], 'Queued and processed per minute, and the queue'))
     .withPanel(
       withThresholdLine(
-        chart('LLM latency', 's', ['llm_latency_mean_seconds', 'llm_latency_p95_seconds'], 'Mean and 95th percentile LLM request latency'),
+        liveChart('LLM latency', 's', ['llm_latency_mean_seconds', 'llm_latency_p95_seconds'], 'Mean and 95th percentile LLM request latency'),
         THRESHOLDS.llmLatencyP95Seconds,
       ),
     )
     .withPanel(
       withThresholdLine(
-        chart('LLM tokens per hour', 'short', ['llm_tokens_per_hour', 'llm_input_tokens_per_hour', 'llm_output_tokens_per_hour'], 'Tokens per hour at the current rate'),
+        liveChart('LLM tokens per hour', 'short', ['llm_tokens_per_hour', 'llm_input_tokens_per_hour', 'llm_output_tokens_per_hour'], 'Tokens per hour at the current rate'),
         THRESHOLDS.llmTokensPerHour,
       ),
     )
-    .withPanel(chart('LLM spend', 'currencyUSD', ['llm_cost_usd_per_hour'], 'LLM spend per hour at the current rate'));
+    .withPanel(liveChart('LLM spend', 'currencyUSD', ['llm_cost_usd_per_hour'], 'LLM spend per hour at the current rate'));
 }

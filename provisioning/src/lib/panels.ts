@@ -6,42 +6,34 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
-import { PROMETHEUS } from './datasources';
+import { PROMETHEUS, RUNBOARD } from './datasources';
+import { live, runs, type RunsQueryOptions } from './runboard-query';
 
 export const TAG = 'runboard';
 
-/** A Prometheus query (range by default). */
-export function prom(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
+/** The parts every Prometheus query of the dashboards shares; the caller picks range or instant. */
+function promQuery(expr: string, legend: string, refId: string): prometheus.DataqueryBuilder {
   return new prometheus.DataqueryBuilder()
     .datasource({ ...PROMETHEUS })
     .refId(refId)
     .expr(expr)
     .legendFormat(legend || '__auto')
-    .editorMode(prometheus.QueryEditorMode.Code)
-    .range();
+    .editorMode(prometheus.QueryEditorMode.Code);
+}
+
+/** A Prometheus query (range by default). */
+export function prom(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
+  return promQuery(expr, legend, refId).range();
 }
 
 /** An instant Prometheus query: one value per series at the end of the range (totals in stat panels). */
 export function promTotal(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder()
-    .datasource({ ...PROMETHEUS })
-    .refId(refId)
-    .expr(expr)
-    .legendFormat(legend || '__auto')
-    .editorMode(prometheus.QueryEditorMode.Code)
-    .instant();
+  return promQuery(expr, legend, refId).instant();
 }
 
 /** An instant Prometheus query shown as a table (top-N lists, totals over the range). */
 export function promInstant(expr: string, legend = '', refId = 'A'): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder()
-    .datasource({ ...PROMETHEUS })
-    .refId(refId)
-    .expr(expr)
-    .legendFormat(legend || '__auto')
-    .editorMode(prometheus.QueryEditorMode.Code)
-    .instant()
-    .format(prometheus.PromQueryFormat.Table);
+  return promQuery(expr, legend, refId).instant().format(prometheus.PromQueryFormat.Table);
 }
 
 /** Threshold steps: the first is the base colour, then [value, colour] pairs. */
@@ -100,6 +92,39 @@ export function barsPanel(title: string, unit: string): bargauge.PanelBuilder {
     .showUnfilled(true)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
     .thresholds(steps('blue'));
+}
+
+/** A timeseries panel on Prometheus; the caller adds its queries. */
+export function promChart(title: string, unit: string, description: string): timeseries.PanelBuilder {
+  return timeseriesPanel(title, unit)
+    .datasource({ ...PROMETHEUS })
+    .description(description);
+}
+
+/** A stat panel of one Prometheus range query (with its sparkline). */
+export function promStat(title: string, unit: string, expr: string, description: string): stat.PanelBuilder {
+  return statPanel(title, unit)
+    .datasource({ ...PROMETHEUS })
+    .description(description)
+    .withTarget(prom(expr));
+}
+
+/** A timeseries panel of series streamed live from the Runboard datasource. */
+export function liveChart(title: string, unit: string, series: string[], description: string): timeseries.PanelBuilder {
+  return timeseriesPanel(title, unit)
+    .datasource({ ...RUNBOARD })
+    .description(description)
+    .withTarget(live(series));
+}
+
+/** Command runs from the ledger drawn as annotations on every panel. */
+export function runsAnnotation(name: string, iconColor: string, filter: RunsQueryOptions, refId: string): dashboard.AnnotationQueryBuilder {
+  return new dashboard.AnnotationQueryBuilder()
+    .name(name)
+    .datasource({ ...RUNBOARD })
+    .enable(true)
+    .iconColor(iconColor)
+    .target(runs(filter, refId));
 }
 
 /** A Prometheus `label_values` variable: multi-select with All (= any value, `.*`). */

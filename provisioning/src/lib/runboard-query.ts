@@ -55,8 +55,14 @@ export class RunboardQueryBuilder implements cog.Builder<cog.Dataquery> {
 export const live = (series: string[], refId = 'A') => new RunboardQueryBuilder('live').refId(refId).series(series);
 /** The exporter's recent history of series, without streaming. */
 export const history = (series: string[], refId = 'A') => new RunboardQueryBuilder('history').refId(refId).series(series);
+/** Which runs a `runs` query asks for (a subset of the datasource query model). */
+export interface RunsQueryOptions {
+  command?: string;
+  outcome?: RunOutcome;
+  limit?: number;
+}
 /** Command runs from the ledger, newest first (a table; also the annotations of runs). */
-export const runs = (opts: { command?: string; outcome?: RunOutcome; limit?: number } = {}, refId = 'A') => {
+export const runs = (opts: RunsQueryOptions = {}, refId = 'A') => {
   const q = new RunboardQueryBuilder('runs').refId(refId);
   if (opts.command) q.command(opts.command);
   if (opts.outcome) q.outcome(opts.outcome);

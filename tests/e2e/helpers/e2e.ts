@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page, Request, Response } from '@playwright/test';
 import { startExporter, type RunningExporter } from '../../helpers/exporter-process';
+import { DEFAULT_PLUGINS, startHost, type RunningHost } from '../host/server';
 import type { HostSnapshot } from '../host/src/main';
 
 export type { HostSnapshot };
@@ -19,6 +20,27 @@ export function startDemoExporter(token: string, opts: { port?: number; dataDir?
   // tests/helpers/exporter-process passes `--port 0` first; commander keeps the last --port.
   const args = ['--demo', ...(opts.port ? ['--port', String(opts.port)] : []), ...(opts.args ?? [])];
   return startExporter(args, { token, dataDir: opts.dataDir });
+}
+
+/**
+ * The test host, signed in as an Editor, with the built plugins `pluginIds` and the Runboard
+ * datasource (uid `runboard`) proxied to the exporter; the API token stays on the host.
+ */
+export function startRunboardHost(exporter: RunningExporter, token: string, pluginIds: string[]): Promise<RunningHost> {
+  return startHost({
+    plugins: Object.fromEntries(pluginIds.map((id) => [id, DEFAULT_PLUGINS[id]])),
+    datasources: [
+      { uid: 'runboard', type: 'runboard-live-datasource', name: 'Runboard', url: exporter.url, jsonData: { exporterUrl: exporter.url }, secureJsonData: { apiToken: token } },
+    ],
+    role: 'Editor',
+  });
+}
+
+/** Collects the page's uncaught errors; a spec expects none at its end. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
 }
 
 /** Stops the exporter and starts it again on the same port and data dir (same token). */
