@@ -1,7 +1,9 @@
 /**
- * Browser end-to-end tests (tests/e2e). Two projects:
- * - `host`: the plugins' built module.js in the Grafana test host (tests/e2e/host: stands in for
- *   Grafana, which cannot run on these machines) against the real exporter. Needs only Chromium.
+ * Browser end-to-end tests (tests/e2e). Projects:
+ * - `host-12.4` and `host-13.2`: the plugins' built module.js in the Grafana test host
+ *   (tests/e2e/host: stands in for Grafana, which cannot run on these machines) against the real
+ *   exporter, once per leg of the version matrix (tests/e2e/host/legs.ts): Grafana 12.4.10 with
+ *   React 18 at `/`, and 13.2.3 with React 19 under the sub-path `/grafana`. Needs only Chromium.
  * - `grafana`: @grafana/plugin-e2e specs against a real Grafana (the compose stack); every test
  *   skips when GRAFANA_URL is unset.
  * Chromium is Debian's (/usr/bin/chromium); Playwright never downloads a browser here.
@@ -39,7 +41,9 @@ export default defineConfig<PluginOptions>({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'host', testIgnore: ['**/grafana/**'] },
+    // Every host spec on each leg; `metadata.grafanaLeg` picks the leg in startHost (host/legs.ts).
+    { name: 'host-12.4', testIgnore: ['**/grafana/**'], metadata: { grafanaLeg: 'grafana-12.4' } },
+    { name: 'host-13.2', testIgnore: ['**/grafana/**'], metadata: { grafanaLeg: 'grafana-13.2' } },
     {
       name: 'grafana-auth',
       testDir: 'tests/e2e/grafana',

@@ -1,7 +1,8 @@
 /**
  * The exporter's HTTP API as the plugins use it, always through Grafana's datasource proxy
  * (`instanceSettings.url`): plugin.json routes add the API token, so it never reaches the
- * browser. JSON calls go through Grafana's backendSrv; event streams through stream.ts.
+ * browser. JSON calls go through Grafana's backendSrv; event streams through stream.ts, with the
+ * sub-path and headers backendSrv would add (grafana.ts).
  *
  * The panel plugin calls the command methods (list commands, start and cancel runs, stream
  * output, templates) through DataSource, which implements RunboardConsoleApi; queries use the rest.
@@ -29,6 +30,7 @@ import type {
 } from '@runboard/protocol';
 import { API_PATH, MAX_HISTORY_POINTS, SERIES_CACHE_MS } from './constants';
 import { errorFromResponse, networkError, RunboardError } from './errors';
+import { streamTarget } from './grafana';
 import { runOutputStream } from './stream';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -40,7 +42,7 @@ export function toRunboardError(err: unknown): RunboardError {
   if (isFetchError(err)) {
     // backendSrv reports a request that got no answer with status 0 or -1.
     if (!err.status || err.status < 0) return networkError(new Error(err.statusText || 'network error'));
-    return errorFromResponse(err.status, err.data, err.statusText);
+    return errorFromResponse(err.status, err.data, err.statusText, err.config?.method);
   }
   return networkError(err);
 }
@@ -128,7 +130,7 @@ export class RunboardApi {
 
   /** A run's output until `end`, resumed with Last-Event-ID after a drop (see stream.ts). */
   streamRunOutput(runId: string, lastEventId?: string): Observable<RunOutputEvent> {
-    return runOutputStream({ baseUrl: this.baseUrl, runId, lastEventId });
+    return runOutputStream({ ...streamTarget(this.baseUrl), runId, lastEventId });
   }
 
   async listTemplates(command?: string): Promise<Template[]> {

@@ -38,6 +38,7 @@ import { RunboardApi, toRunboardError } from './api';
 import { DEFAULT_QUERY, DEFAULT_RUNS, LIVE_EDGE_MS, MAX_EXPANSION, MAX_RUNS } from './constants';
 import { messageOf } from './errors';
 import { costsToFrame, historyToFrame, indexSeries, runsFrameToAnnotations, runsToFrame } from './frames';
+import { streamTarget } from './grafana';
 import { interpolateQuery, splitList } from './interpolate';
 import { liveQuery, SampleStreamHub } from './stream';
 import type { RunboardOptions, RunboardVariableQuery } from './types';
@@ -58,7 +59,7 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> im
     super(instanceSettings);
     const baseUrl = (instanceSettings.url ?? '').replace(/\/+$/, '');
     this.api = new RunboardApi(baseUrl);
-    this.hub = new SampleStreamHub({ baseUrl });
+    this.hub = new SampleStreamHub(streamTarget(baseUrl));
     this.exporterUrl = instanceSettings.jsonData?.exporterUrl || undefined;
     this.variables = new RunboardVariableSupport(this);
     this.annotations = runAnnotations;
@@ -196,6 +197,7 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> im
           details: { message: 'Enter the exporter’s token (RUNBOARD_API_TOKEN, or the api-token file in its data dir) and save again.' },
         };
       }
+      if (e.refusedByGrafana) return { status: 'error', message: e.message };
       if (e.unreachable) return { status: 'error', message: `cannot reach the exporter at ${where}: ${e.message}` };
       return { status: 'error', message: `the exporter answered with an error: ${e.message}` };
     }

@@ -2,12 +2,18 @@
  * Turning failed requests into errors a user can act on. Requests reach the exporter through
  * Grafana's datasource proxy, which has its own ways of failing: it answers an upstream 401 with
  * a 400 whose body is `Authentication to data source failed` (so the Grafana user is not logged
- * out), and an unreachable exporter with a 502. Pure: stream.ts (run under Node in tests) uses it.
+ * out), and an unreachable exporter with a 502. So a 401 without the exporter's JSON error is
+ * Grafana refusing the session itself, and a 403 without it is the proxy refusing a plugin.json
+ * route whose `reqRole` the user's org role lacks. Pure: stream.ts (run under Node in tests) uses it.
  */
 import type { ApiError } from '@runboard/protocol';
 
 /** Grafana's proxy replaces an upstream 401 with a 400 carrying this text. */
 export const PROXY_AUTH_FAILED = 'Authentication to data source failed';
+
+/** Error codes of Grafana's own refusals (the exporter's codes are its own words). */
+const GRAFANA_SESSION = 'grafana_session';
+const GRAFANA_ROLE = 'grafana_role';
 
 export class RunboardError extends Error {
   constructor(
@@ -25,7 +31,12 @@ export class RunboardError extends Error {
 
   /** The exporter (or Grafana's proxy on its behalf) refused the API token. */
   get unauthorized(): boolean {
-    return this.status === 401 || (this.status === 400 && this.code === 'proxy_auth_failed');
+    return (this.status === 401 && this.code === 'unauthorized') || (this.status === 400 && this.code === 'proxy_auth_failed');
+  }
+
+  /** Grafana itself refused: the user's session or org role, not the exporter. */
+  get refusedByGrafana(): boolean {
+    return this.code === GRAFANA_SESSION || this.code === GRAFANA_ROLE;
   }
 
   /** No answer from the exporter itself: network failure, proxy 502/504, or a URL that is not an exporter. */
@@ -41,11 +52,17 @@ function isApiError(body: unknown): body is ApiError {
   return typeof e === 'object' && e !== null && typeof e.message === 'string';
 }
 
+/** The org role plugin.json's routes require for a method: Editor to change anything, else Viewer. */
+export function requiredRole(method = 'GET'): 'Viewer' | 'Editor' {
+  return method.toUpperCase() === 'GET' ? 'Viewer' : 'Editor';
+}
+
 /**
  * Builds the error for an HTTP answer. `body` is whatever was read: the exporter's JSON error,
  * Grafana's proxy text, or backendSrv's wrapping of it (`{ message }` / `{ response }`).
+ * `method` names the role a 403 needed.
  */
-export function errorFromResponse(status: number, body: unknown, statusText = ''): RunboardError {
+export function errorFromResponse(status: number, body: unknown, statusText = '', method = 'GET'): RunboardError {
   if (isApiError(body)) {
     const { code, message, field } = body.error;
     const text = field && !message.startsWith(`${field}:`) ? `${message} (field: ${field})` : message;
@@ -55,10 +72,18 @@ export function errorFromResponse(status: number, body: unknown, statusText = ''
   if (status === 400 && text.includes(PROXY_AUTH_FAILED)) {
     return new RunboardError('the exporter rejected the API token', status, 'proxy_auth_failed');
   }
-  if (status === 401) return new RunboardError('the exporter rejected the API token', status, 'unauthorized');
+  if (status === 401) {
+    return new RunboardError('your Grafana session has expired or is not valid: sign in again', status, GRAFANA_SESSION);
+  }
   if (status === 403) {
-    // Grafana's proxy refuses a route whose reqRole the user lacks (plugin.json).
-    return new RunboardError(`Grafana refused the request (${text || 'forbidden'}): starting or cancelling runs and changing templates needs the Editor role`, status, 'forbidden');
+    const role = requiredRole(method);
+    const what = role === 'Editor' ? 'starting or cancelling runs and changing templates' : 'reading from the Runboard datasource';
+    // Grafana's proxy checks the org role only: a server admin needs the role in this organisation too.
+    return new RunboardError(
+      `Grafana refused the request (${text || 'forbidden'}): ${what} needs the ${role === 'Editor' ? 'Editor or Admin' : 'Viewer, Editor or Admin'} role in this organization`,
+      status,
+      GRAFANA_ROLE,
+    );
   }
   const detail = text || statusText || 'no details';
   return new RunboardError(`HTTP ${status}: ${detail.slice(0, 300)}`, status);

@@ -41,7 +41,7 @@ export interface SseOptions {
   url: string | (() => string);
   /** Resume after this event id (sent as the `Last-Event-ID` header). */
   lastEventId?: string;
-  /** Extra request headers. In Grafana none: the datasource proxy adds the token. */
+  /** Extra request headers. In Grafana `X-Grafana-Org-Id` (grafana.ts); the datasource proxy adds the token. */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
   backoff?: Backoff;
@@ -142,7 +142,7 @@ export type HubEvent =
   { type: 'open' } | { type: 'sample'; seq?: number; sample: StreamSample } | { type: 'interrupted'; message: string; retryInMs: number };
 
 export interface HubOptions {
-  /** Grafana's datasource proxy URL (`instanceSettings.url`), or the exporter URL in tests. */
+  /** Grafana's datasource proxy URL under its sub-path (grafana.ts), or the exporter URL in tests. */
   baseUrl: string;
   headers?: Record<string, string>;
   fetch?: typeof fetch;

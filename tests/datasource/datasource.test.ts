@@ -301,7 +301,7 @@ describe('API for the panel plugin', () => {
   test('a Viewer refused by Grafana’s proxy (route reqRole) is told the Editor role is needed', async () => {
     backend.on('POST', /^\/api\/v1\/runs\/r1\/cancel$/, () => new Fail({ status: 403, data: { message: 'plugin proxy route access denied' } }));
     await expect(makeDs().cancelRun('r1')).rejects.toThrow(
-      'Grafana refused the request (plugin proxy route access denied): starting or cancelling runs and changing templates needs the Editor role',
+      'Grafana refused the request (plugin proxy route access denied): starting or cancelling runs and changing templates needs the Editor or Admin role in this organization',
     );
   });
 

@@ -85,7 +85,11 @@ export const templateSrv = {
   },
 };
 
+/** Grafana's `config`: the parts the datasource reads (sub-path and org for its streams). */
+export const config = { appSubUrl: '', bootData: { user: { orgId: 1 } } };
+
 export const runtime = {
+  config,
   getBackendSrv: () => ({ fetch }),
   getTemplateSrv: () => templateSrv,
   isFetchError: (e: unknown) => typeof e === 'object' && e !== null && 'status' in e && 'data' in e,

@@ -212,7 +212,8 @@ test('a Viewer cannot start a run: the proxy refuses the POST route with 403', a
   });
   expect(viaPlugin).toMatchObject({ ok: false, status: 403 });
   const raw = await page.evaluate(async () => {
-    const res = await fetch('/api/datasources/proxy/uid/runboard/api/v1/commands/sample-task/runs', {
+    // Relative to <base href>: the host may serve Grafana under a sub-path (host/legs.ts).
+    const res = await fetch('api/datasources/proxy/uid/runboard/api/v1/commands/sample-task/runs', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '{"parameters":{}}',

@@ -84,7 +84,7 @@ test.describe('datasource proxy follows Grafana route rules', () => {
     await upstream?.close();
   });
 
-  const proxy = (p: string) => `${host.url}/api/datasources/proxy/uid/rec/${p}`;
+  const proxy = (p: string) => `${host.appUrl}/api/datasources/proxy/uid/rec/${p}`;
   const last = () => upstream.seen[upstream.seen.length - 1];
 
   test('a matched route gets the rendered header; cookies, origin and referer do not pass', async () => {
@@ -100,7 +100,7 @@ test.describe('datasource proxy follows Grafana route rules', () => {
     expect(got.headers.origin).toBeUndefined();
     expect(got.headers.referer).toBeUndefined();
     expect(got.headers['x-grafana-referer']).toBe('http://host/d/1');
-    expect(got.headers['user-agent']).toBe('Grafana/12.4.10');
+    expect(got.headers['user-agent']).toBe(`Grafana/${host.leg.version}`);
     // send_user_header: the signed-in user's login, never what the browser claimed.
     expect(got.headers['x-grafana-user']).toBe('editor');
     // Response: Set-Cookie stripped, CSP sandbox added.
@@ -223,7 +223,7 @@ test.describe('page loads an AMD plugin with Grafana shared modules', () => {
     await page.evaluate(async (t) => {
       (window as unknown as Record<string, unknown>).__planted = { deep: { list: [`Bearer ${t}`] } };
       document.body.insertAdjacentHTML('beforeend', `<span hidden data-x="${t}"></span>`);
-      await fetch(`/api/health?probe=${t}`);
+      await fetch(`api/health?probe=${t}`);
     }, token);
     await traffic.settle();
     expect(await secretInPage(page, token)).toEqual(expect.arrayContaining(['DOM markup', 'window.__planted.deep.list.0']));

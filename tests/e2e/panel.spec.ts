@@ -82,7 +82,7 @@ const ICON_BY_PATH: Record<string, string> = Object.fromEntries(
     return [/<path d="([^"]+)"/.exec(svg)![1], name];
   }),
 );
-const VIEWER_REASON = 'Your Grafana role is Viewer. Running, cancelling and saving templates needs the Editor or Admin role.';
+const VIEWER_REASON = 'Your role in this organization is Viewer. Running, cancelling and saving templates needs the Editor or Admin role.';
 
 let exporter: RunningExporter;
 let exporterStartedAt = 0;

@@ -506,7 +506,7 @@ describe('viewer mode', () => {
     const live = makeRun({ id: 'live', status: 'running', startedAt: Date.now() });
     api.runs.push(live);
     await renderConsole(api, { permission: VIEWER });
-    const reason = 'Your Grafana role is Viewer. Running, cancelling and saving templates needs the Editor or Admin role.';
+    const reason = 'Your role in this organization is Viewer. Running, cancelling and saving templates needs the Editor or Admin role.';
     expect(screen.getByRole('note')).toHaveTextContent(`Read-only: ${reason}`);
     expect(screen.getByRole('list', { name: 'Commands' })).toBeInTheDocument();
 

@@ -105,7 +105,17 @@ test('a viewer sees the console read-only (role from config.bootData.user)', asy
   config.bootData.user = { ...originalUser, orgRole: 'Viewer', login: 'vic' } as typeof originalUser;
   render(<RunboardPanel {...props({ view: 'console' })} />);
   await screen.findByTestId('runboard-console');
-  expect(screen.getByRole('note')).toHaveTextContent('Your Grafana role is Viewer');
+  expect(screen.getByRole('note')).toHaveTextContent('Your role in this organization is Viewer');
+  expect(screen.getByRole('button', { name: 'Run' })).toHaveAttribute('aria-disabled', 'true');
+  await act(async () => undefined);
+});
+
+test('a Grafana server admin who is a Viewer in this org is read-only too: the proxy checks the org role', async () => {
+  setDataSourceSrv(fakeDataSourceSrv({ runboard: runboardInstance() }));
+  config.bootData.user = { ...originalUser, orgRole: 'Viewer', isGrafanaAdmin: true, login: 'root' } as typeof originalUser;
+  render(<RunboardPanel {...props({ view: 'console' })} />);
+  await screen.findByTestId('runboard-console');
+  expect(screen.getByRole('note')).toHaveTextContent('Your role in this organization is Viewer');
   expect(screen.getByRole('button', { name: 'Run' })).toHaveAttribute('aria-disabled', 'true');
   await act(async () => undefined);
 });

@@ -7,5 +7,11 @@ export function toYaml(value: unknown, note = GENERATED_NOTE): string {
   // The round trip drops the SDK's marker methods (`_implementsDataqueryVariant`) and undefined fields.
   const doc = new YAML.Document(JSON.parse(JSON.stringify(value)));
   doc.commentBefore = note;
+  // YAML 1.1 readers take an unquoted 22:00 for the base-60 number 1320; times stay strings.
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && /^\d+:\d+$/.test(node.value)) node.type = 'QUOTE_SINGLE';
+    },
+  });
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }

@@ -5,6 +5,10 @@
  * Debian package, Grafana's server not reachable through the Go module proxy; README "Tests"). It reproduces the parts of
  * Grafana a frontend plugin depends on, and nothing more:
  *
+ * - stands in for one Grafana release of the version matrix (legs.ts: 12.4.10 with React 18 at
+ *   `/`, or 13.2.3 with React 19 under the sub-path `/grafana`, as `root_url=…/grafana/` with
+ *   `serve_from_sub_path` does: the page sets `config.appSubUrl` and `<base href>`, and every URL
+ *   outside the sub-path answers 404, so a plugin URL that ignores appSubUrl fails);
  * - serves plugin folders (a built `dist/` with plugin.json and module.js) at
  *   `/public/plugins/<id>/`, as Grafana does;
  * - serves a page (src/main.tsx, built once by build.ts) that loads a plugin's `module.js` like
@@ -29,19 +33,16 @@ import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { currentLeg, type GrafanaLeg } from './legs';
 import { proxyRequest, type ProxyDataSource, type ProxyLogEntry } from './proxy';
 import type { HostPageConfig, HostPanelConfig, HostQuery, OrgRole, PluginMeta, PublicDataSource, ThemeMode } from './src/types';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
-export const HOST_DIST = path.join(__dirname, 'dist');
-const GRAFANA_UI_ICONS = path.join(REPO_ROOT, 'node_modules/@grafana/ui/dist/public/img/icons');
 /** The built plugins the host serves by default (folders that may not exist yet). */
 export const DEFAULT_PLUGINS: Record<string, string> = {
   'runboard-live-datasource': path.join(REPO_ROOT, 'datasource-plugin/dist'),
   'runboard-console-panel': path.join(REPO_ROOT, 'panel-plugin/dist'),
 };
-/** The Grafana release the plugins are built against (README "Grafana plugins": @grafana/* pinned to it). */
-export const GRAFANA_VERSION = '12.4.10';
 
 export interface HostDataSource {
   uid: string;
@@ -65,6 +66,8 @@ export interface StartHostOptions {
   plugins?: Record<string, string>;
   variables?: Record<string, string | string[]>;
   port?: number;
+  /** The Grafana release to stand in for (default: the running Playwright project's leg, legs.ts). */
+  leg?: GrafanaLeg;
 }
 
 export interface PageOptions {
@@ -89,7 +92,11 @@ export interface Leak {
 }
 
 export interface RunningHost {
+  /** The host's origin. */
   url: string;
+  /** Grafana's root URL: the origin plus the leg's sub-path (what `appUrl` is in Grafana, without the trailing slash). */
+  appUrl: string;
+  leg: GrafanaLeg;
   /** URL of a host page for these options (role, theme, queries, panel, …). */
   pageUrl(opts?: PageOptions): string;
   setRole(role: OrgRole): void;
@@ -150,7 +157,10 @@ function safeJsonForScript(value: unknown): string {
 const ROLES: OrgRole[] = ['Viewer', 'Editor', 'Admin'];
 
 export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
-  if (!fs.existsSync(path.join(HOST_DIST, 'host.js'))) throw new Error(`test host page is not built: run the Playwright global setup (tests/e2e/host/build.ts)`);
+  const leg = opts.leg ?? currentLeg();
+  const { subPath, version: GRAFANA_VERSION } = leg;
+  if (!fs.existsSync(path.join(leg.dist, 'host.js'))) throw new Error(`test host page for ${leg.id} is not built: run the Playwright global setup (tests/e2e/host/build.ts)`);
+  const GRAFANA_UI_ICONS = path.join(leg.root, 'node_modules/@grafana/ui/dist/public/img/icons');
   const pluginDirs = opts.plugins ?? Object.fromEntries(Object.entries(DEFAULT_PLUGINS).filter(([, dir]) => fs.existsSync(path.join(dir, 'plugin.json'))));
   const plugins: Record<string, PluginMeta> = {};
   for (const [id, dir] of Object.entries(pluginDirs)) plugins[id] = readPluginMeta(id, dir);
@@ -254,8 +264,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
         permissions: {},
       },
       settings: {
-        appUrl: `http://${req.headers.host}/`,
-        appSubUrl: '',
+        appUrl: `http://${req.headers.host}${subPath}/`,
+        appSubUrl: subPath,
         buildInfo: { version: GRAFANA_VERSION, commit: 'test-host', env: 'production', edition: 'Open Source', buildstamp: 0 },
         datasources: Object.fromEntries(datasources.map((d) => [d.name, { ...publicDs(d), meta: plugins[d.type] }])),
         defaultDatasource: datasources.find((d) => d.isDefault)?.name,
@@ -275,9 +285,10 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<base href="/">
-<title>Runboard test host (stands in for Grafana)</title>
-<script>window.grafanaBootData = ${safeJsonForScript(bootData)};
+<base href="${subPath}/">
+<title>Runboard test host (stands in for Grafana ${GRAFANA_VERSION})</title>
+<script>window.__grafana_public_path__ = ${safeJsonForScript(`${subPath}/public/`)};
+window.grafanaBootData = ${safeJsonForScript(bootData)};
 window.__hostConfig = ${safeJsonForScript(cfg)};</script>
 </head>
 <body>
@@ -289,7 +300,8 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
     res.writeHead(200, {
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
-      'Set-Cookie': `grafana_session=${session}; Path=/; HttpOnly; SameSite=Lax`,
+      // Grafana's cookie_path is its sub-path.
+      'Set-Cookie': `grafana_session=${session}; Path=${subPath || '/'}; HttpOnly; SameSite=Lax`,
     });
     res.end(html);
   }
@@ -387,6 +399,17 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
   }
 
   const server = http.createServer((req, res) => {
+    if (subPath) {
+      // As Grafana with serve_from_sub_path: only URLs under the sub-path exist; routing sees them without it.
+      const raw = req.url ?? '/';
+      const rawPath = raw.split('?')[0];
+      if (rawPath !== subPath && !rawPath.startsWith(`${subPath}/`)) {
+        watch(req, res);
+        return json(res, 404, { message: `Not found: ${rawPath} is outside Grafana's sub-path ${subPath}/ (a URL that ignores config.appSubUrl)` });
+      }
+      req.url = raw.slice(subPath.length) || '/';
+      if (req.url.startsWith('?')) req.url = `/${req.url}`;
+    }
     watch(req, res);
     const url = new URL(req.url ?? '/', 'http://host');
     try {
@@ -394,7 +417,7 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
       // Grafana serves @grafana/ui's icons under public/build/img/icons (and public/img/icons).
       const icon = /^\/public\/(?:build\/)?img\/icons\/(.+)$/.exec(url.pathname);
       if (icon) return serveFile(res, GRAFANA_UI_ICONS, decodeURIComponent(icon[1]));
-      if (url.pathname.startsWith('/public/build/')) return serveFile(res, HOST_DIST, url.pathname.slice('/public/build/'.length));
+      if (url.pathname.startsWith('/public/build/')) return serveFile(res, leg.dist, url.pathname.slice('/public/build/'.length));
       const plugin = /^\/public\/plugins\/([^/]+)\/(.+)$/.exec(url.pathname);
       if (plugin) {
         const dir = pluginDirs[plugin[1]];
@@ -420,6 +443,8 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
 
   return {
     url: base,
+    appUrl: `${base}${subPath}`,
+    leg,
     pageUrl(p: PageOptions = {}) {
       const q = new URLSearchParams();
       if (p.role) q.set('role', p.role);
@@ -432,7 +457,7 @@ window.__hostConfig = ${safeJsonForScript(cfg)};</script>
       if (p.to) q.set('to', p.to);
       if (p.queryEditor === false) q.set('queryEditor', '0');
       const s = q.toString();
-      return `${base}/${s ? `?${s}` : ''}`;
+      return `${base}${subPath}/${s ? `?${s}` : ''}`;
     },
     setRole(role: OrgRole) {
       defaultRole = role;

@@ -8,12 +8,17 @@ import { DEFAULT_CARDS } from '../../../panel-plugin/src/constants';
 import { FakeConsoleApi } from '../helpers/fake-console-api';
 
 describe('permissions', () => {
-  test('below Editor may not run; Editor, Admin and Grafana admins may', () => {
-    expect(runPermission({ orgRole: 'Viewer' })).toEqual({ allowed: false, reason: expect.stringContaining('Your Grafana role is Viewer') });
+  test('below Editor may not run; Editor and Admin may', () => {
+    expect(runPermission({ orgRole: 'Viewer' })).toEqual({ allowed: false, reason: expect.stringContaining('Your role in this organization is Viewer') });
     expect(runPermission({ orgRole: 'None' }).allowed).toBe(false);
     expect(runPermission({ orgRole: 'Editor' }).allowed).toBe(true);
     expect(runPermission({ orgRole: 'Admin' }).allowed).toBe(true);
-    expect(runPermission({ orgRole: 'Viewer', isGrafanaAdmin: true }).allowed).toBe(true);
+  });
+  test('the org role decides, as in Grafana’s proxy: a server admin who is a Viewer here may not run', () => {
+    expect(runPermission({ orgRole: 'Viewer', isGrafanaAdmin: true })).toEqual({ allowed: false, reason: expect.stringContaining('Your role in this organization is Viewer') });
+    expect(runPermission({ orgRole: 'None', isGrafanaAdmin: true }).allowed).toBe(false);
+    expect(runPermission({ orgRole: 'Editor', isGrafanaAdmin: true }).allowed).toBe(true);
+    expect(runPermission({ orgRole: 'Admin', isGrafanaAdmin: false }).allowed).toBe(true);
   });
   test('an unknown role is left to the server', () => {
     expect(runPermission({}).allowed).toBe(true);

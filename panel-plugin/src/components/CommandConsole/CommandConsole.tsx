@@ -57,7 +57,7 @@ export function CommandConsole({ api, permission, historyPageSize = 10, showHist
   }, []);
 
   // The selection as of the last render, for the commands loader (which must not depend on it).
-  const selectedRef = useRef<string>();
+  const selectedRef = useRef<string | undefined>(undefined);
   // eslint-disable-next-line react-hooks/refs -- the latest selection, read only in the loader's callbacks
   selectedRef.current = selectedId;
 

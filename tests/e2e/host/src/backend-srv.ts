@@ -21,11 +21,20 @@ function serializeParams(params: Record<string, unknown>): string {
     .join('&');
 }
 
+/**
+ * As Grafana's parseRequestOptions: a local URL (not http…) loses its leading slash, so it resolves
+ * against `<base href="<appSubUrl>/">` and reaches Grafana under a sub-path.
+ */
+function localUrl(url: string): string {
+  return !/^http/.test(url) && url.startsWith('/') && !url.startsWith('//') ? url.slice(1) : url;
+}
+
 export function requestUrl(options: BackendSrvRequest): string {
-  if (!options.params) return options.url;
+  const url = localUrl(options.url);
+  if (!options.params) return url;
   const qs = serializeParams(options.params);
-  if (!qs) return options.url;
-  return `${options.url}${options.url.includes('?') ? '&' : '?'}${qs}`;
+  if (!qs) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${qs}`;
 }
 
 export function requestInit(options: BackendSrvRequest): RequestInit {
