@@ -20,9 +20,14 @@ export const getStyles = (theme: GrafanaTheme2) => ({
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
     'td.num, th.num': { textAlign: 'right' },
     'tbody tr': { cursor: 'pointer' },
-    'tbody tr:hover': { background: theme.colors.action.hover },
+    // Not action.hover: in the light theme the link and status colours on it fall below WCAG AA contrast.
+    'tbody tr:hover': { background: theme.colors.background.secondary },
   }),
-  selected: css({ background: theme.colors.action.selected }),
+  // Not action.selected, for the same contrast; a bar in the primary colour marks the row instead.
+  selected: css({
+    background: theme.colors.background.secondary,
+    '& > td:first-child': { boxShadow: `inset 3px 0 0 ${theme.colors.primary.border}` },
+  }),
   link: css({
     padding: 0,
     border: 'none',

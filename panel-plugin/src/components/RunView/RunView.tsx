@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, Icon, useStyles2 } from '@grafana/ui';
 import type { RunboardConsoleApi, RunInfo } from '@runboard/protocol';
 import { useNow } from '../../hooks/useNow';
@@ -34,11 +34,17 @@ export function RunView({ api, runId, seed, commandTitle, permission, onRerun, o
   const now = useNow(active);
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<string>();
+  const sectionRef = useRef<HTMLElement>(null);
+  const rerunRef = useRef<HTMLButtonElement>(null);
+  // Cancel is disabled while it works and gone once the run ends, which drops the keyboard focus
+  // on the page's body: the end hands it to Re-run, where Cancel was (see the effect below).
+  const refocusOnEnd = useRef(false);
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- another run: its cancel state starts afresh
     setCancelling(false);
     setCancelError(undefined);
+    refocusOnEnd.current = false;
   }, [runId]);
 
   const endedRun = view.ended ? run : null;
@@ -51,6 +57,7 @@ export function RunView({ api, runId, seed, commandTitle, permission, onRerun, o
   }, [endedRun?.id, endedRun?.finishedAt]);
 
   const cancel = async () => {
+    refocusOnEnd.current = true;
     setCancelling(true);
     setCancelError(undefined);
     try {
@@ -64,10 +71,19 @@ export function RunView({ api, runId, seed, commandTitle, permission, onRerun, o
   const elapsed = runElapsedMs(run, now);
   const finished = run?.status === 'finished';
   const exit = run ? exitText(run) : undefined;
+
+  useEffect(() => {
+    if (!finished || !refocusOnEnd.current) return;
+    refocusOnEnd.current = false;
+    // Only focus that was lost with the button: never take it from where the user has moved on to.
+    const focused = document.activeElement;
+    if (focused && focused !== document.body && !sectionRef.current?.contains(focused)) return;
+    (rerunRef.current ?? sectionRef.current)?.focus();
+  }, [finished]);
   const emptyText = !run ? 'Connecting…' : run.status === 'queued' ? 'Waiting in the queue…' : active ? 'Waiting for output…' : 'This run printed nothing.';
 
   return (
-    <section className={styles.root} aria-label="Run" data-testid="runboard-run-view">
+    <section className={styles.root} aria-label="Run" data-testid="runboard-run-view" ref={sectionRef} tabIndex={-1}>
       <div className={styles.header}>
         <h4 className={styles.title}>
           {run ? commandTitle(run.command) : 'Run'} <span className={styles.runId}>{runId}</span>
@@ -85,7 +101,7 @@ export function RunView({ api, runId, seed, commandTitle, permission, onRerun, o
           </GuardedButton>
         )}
         {finished && onRerun && run && (
-          <GuardedButton permission={permission} variant="secondary" size="sm" icon="repeat" onClick={() => onRerun(run)}>
+          <GuardedButton ref={rerunRef} permission={permission} variant="secondary" size="sm" icon="repeat" onClick={() => onRerun(run)}>
             Re-run
           </GuardedButton>
         )}
