@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 const ts = ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }];
 
-// ESM packages Grafana's UI pulls in, which jest must transform (FACTS.md).
+// ESM packages Grafana's UI pulls in, which jest must transform (ts-jest compiles them like our sources).
 const esm = [
   '@grafana/schema',
   'd3',

@@ -11,13 +11,10 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { SeriesResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { expectHostBooted, exporterJson, freshToken, startDemoExporter, startRunboardHost, watchErrors } from './helpers/e2e';
+import { expectHostBooted, expectPluginsBuilt, exporterJson, freshToken, startDemoExporter, startRunboardHost, waitForSeries, watchErrors } from './helpers/e2e';
 import { cardsPanel, consolePanel, exporterPost, type ExporterRun } from './helpers/panel';
-import { DEFAULT_PLUGINS, type RunningHost } from './host/server';
+import type { RunningHost } from './host/server';
 import type { HostQuery, ThemeMode } from './host/src/types';
 
 const DS_PLUGIN = 'runboard-live-datasource';
@@ -37,17 +34,9 @@ const token = freshToken();
 test.use({ viewport: { width: 1280, height: 1000 } });
 
 test.beforeAll(async () => {
-  for (const [id, dir] of Object.entries(DEFAULT_PLUGINS)) {
-    if (!fs.existsSync(path.join(dir, 'module.js'))) throw new Error(`${id}: ${dir}/module.js is missing: run \`npm run build\` first`);
-  }
+  expectPluginsBuilt();
   exporter = await startDemoExporter(token);
-  // A card's unit comes from /api/v1/series when the query starts: wait until every series is listed.
-  await expect
-    .poll(async () => {
-      const listed = new Set((await exporterJson<SeriesResponse>(exporter, '/api/v1/series')).series.map((s) => s.id));
-      return SERIES.filter((s) => !listed.has(s));
-    })
-    .toEqual([]);
+  await waitForSeries(exporter, SERIES);
   host = await startRunboardHost(exporter, token, [DS_PLUGIN, PANEL_PLUGIN]);
 });
 

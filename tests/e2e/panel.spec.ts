@@ -18,11 +18,10 @@ import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SeriesResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { expectHostBooted, exporterJson, freshToken, startDemoExporter, startRunboardHost, watchErrors } from './helpers/e2e';
+import { expectHostBooted, expectPluginsBuilt, exporterJson, freshToken, startDemoExporter, startRunboardHost, waitForSeries, watchErrors } from './helpers/e2e';
 import { cardsPanel, checkTags, consolePanel, exporterPost, panelScreenshot, tagElements, tooltipOf, type ExporterRun, type ExporterTemplate } from './helpers/panel';
-import { DEFAULT_PLUGINS, REPO_ROOT, type RunningHost } from './host/server';
+import { REPO_ROOT, type RunningHost } from './host/server';
 import type { HostPanelConfig, HostQuery, ThemeMode } from './host/src/types';
 
 const DS_PLUGIN = 'runboard-live-datasource';
@@ -92,23 +91,13 @@ const token = freshToken();
 test.use({ viewport: { width: 1280, height: 1000 } });
 
 test.beforeAll(async () => {
-  for (const [id, dir] of Object.entries(DEFAULT_PLUGINS)) {
-    if (!fs.existsSync(path.join(dir, 'module.js'))) throw new Error(`${id}: ${dir}/module.js is missing: run \`npm run build\` first`);
-  }
+  expectPluginsBuilt();
   exporter = await startDemoExporter(token);
   exporterStartedAt = Date.now();
-  // The cards take each series' unit from /api/v1/series when their query starts. A series
-  // appears with its first value: CPU usage needs two samples of /proc/stat, so it is listed only
-  // from the second tick. Wait until the exporter lists every series the cards show.
-  await expect
-    .poll(
-      async () => {
-        const listed = new Set((await exporterJson<SeriesResponse>(exporter, '/api/v1/series')).series.map((s) => s.id));
-        return CARDS.filter((c) => !listed.has(c.field)).map((c) => c.field);
-      },
-      { timeout: 30_000 },
-    )
-    .toEqual([]);
+  await waitForSeries(
+    exporter,
+    CARDS.map((c) => c.field),
+  );
   host = await startRunboardHost(exporter, token, [DS_PLUGIN, PANEL_PLUGIN]);
 });
 

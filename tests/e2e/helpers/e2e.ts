@@ -4,7 +4,10 @@
  * everything the browser holds or exchanges.
  */
 import { randomBytes } from 'node:crypto';
-import type { Page, Request, Response } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, type Page, type Request, type Response } from '@playwright/test';
+import type { SeriesResponse } from '@runboard/protocol';
 import { startExporter, type RunningExporter } from '../../helpers/exporter-process';
 import { DEFAULT_PLUGINS, startHost, type RunningHost } from '../host/server';
 import type { HostSnapshot } from '../host/src/main';
@@ -20,6 +23,30 @@ export function startDemoExporter(token: string, opts: { port?: number; dataDir?
   // tests/helpers/exporter-process passes `--port 0` first; commander keeps the last --port.
   const args = ['--demo', ...(opts.port ? ['--port', String(opts.port)] : []), ...(opts.args ?? [])];
   return startExporter(args, { token, dataDir: opts.dataDir });
+}
+
+/** The specs load the built plugins: say how to get them rather than fail later in the page. */
+export function expectPluginsBuilt(): void {
+  for (const [id, dir] of Object.entries(DEFAULT_PLUGINS)) {
+    if (!fs.existsSync(path.join(dir, 'module.js'))) throw new Error(`${id}: ${dir}/module.js is missing: run \`npm run build\` first`);
+  }
+}
+
+/**
+ * Waits until the exporter lists every series in `ids`. A panel takes a series' unit from
+ * /api/v1/series when its query starts, and a series appears with its first value: CPU usage
+ * needs two samples of /proc/stat, so it is listed only from the second tick.
+ */
+export async function waitForSeries(exporter: RunningExporter, ids: readonly string[]): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const listed = new Set((await exporterJson<SeriesResponse>(exporter, '/api/v1/series')).series.map((s) => s.id));
+        return ids.filter((id) => !listed.has(id));
+      },
+      { timeout: 30_000 },
+    )
+    .toEqual([]);
 }
 
 /**

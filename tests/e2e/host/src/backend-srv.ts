@@ -81,6 +81,11 @@ function toFetchError(options: BackendSrvRequest, status: number, statusText: st
   return { status, statusText, data: body, config: options };
 }
 
+/** What a FetchResponse carries besides its data, as Grafana's backendSrv fills it. */
+function responseFields(res: Response, options: BackendSrvRequest) {
+  return { status: res.status, statusText: res.statusText, ok: res.ok, headers: res.headers, redirected: res.redirected, type: res.type, url: res.url, config: options };
+}
+
 export class HostBackendSrv implements BackendSrv {
   private readonly inFlight = new Map<string, AbortController>();
   /** Every request the plugins made through BackendSrv (method and URL), for the tests. */
@@ -110,17 +115,7 @@ export class HostBackendSrv implements BackendSrv {
             subscriber.error(toFetchError(options, res.status, res.statusText, data));
             return;
           }
-          subscriber.next({
-            data: data as T,
-            status: res.status,
-            statusText: res.statusText,
-            ok: res.ok,
-            headers: res.headers,
-            redirected: res.redirected,
-            type: res.type,
-            url: res.url,
-            config: options,
-          });
+          subscriber.next({ ...responseFields(res, options), data: data as T });
           subscriber.complete();
         } catch (err) {
           settled = true;
@@ -150,16 +145,7 @@ export class HostBackendSrv implements BackendSrv {
       (async () => {
         try {
           const res = await fetch(url, { ...init, signal: controller.signal });
-          const base = {
-            status: res.status,
-            statusText: res.statusText,
-            ok: res.ok,
-            headers: res.headers,
-            redirected: res.redirected,
-            type: res.type,
-            url: res.url,
-            config: options,
-          };
+          const base = responseFields(res, options);
           if (!res.body) {
             subscriber.next({ ...base, data: undefined });
             done = true;
