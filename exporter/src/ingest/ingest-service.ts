@@ -123,6 +123,23 @@ export class IngestService {
   }
 
   /**
+   * Records LLM calls that arrived by another path than the ingest API (the OTLP receiver, the
+   * recording proxy), already checked by that path: ledger first, in one transaction, then
+   * counted. Returns the LedgerWriteError when the ledger refused them (then nothing of them is
+   * counted, and the caller answers so its client retries).
+   */
+  recordCalls(records: Omit<LlmRecord, 'kind'>[], source: 'otlp' | 'proxy'): LedgerWriteError | undefined {
+    if (records.length === 0) return undefined;
+    const costs = records.map((rec) => this.costRecord(rec, this.d.llm.price(rec), source));
+    const refused = this.writeCosts(costs, source);
+    if (refused) return refused;
+    const now = Date.now();
+    for (const c of costs) this.d.llm.count(c, now);
+    this.d.metrics.countIngested('llm', costs.length);
+    return undefined;
+  }
+
+  /**
    * Writes the queued SDK cost records in one transaction, then counts them. A refused batch has
    * no caller to answer: it is logged (once per burst), counted nowhere but in
    * runboard_ledger_refused_records_total, and the next flush() rejects.

@@ -37,7 +37,7 @@ export { LedgerVersionError, migrations, latestVersion, runMigrations } from './
 export type { Migration } from './migrations';
 export { LedgerWriteError, TemplateConflictError } from './ledger/errors';
 export { INTERRUPTED_RUN_ERROR } from './ledger/runs';
-export type { CostRecord, CostRecordInput, LedgerOptions, ListRunsQuery, PruneResult, PutTemplateInput } from './ledger/types';
+export type { CostRecord, CostRecordInput, CostSource, LedgerOptions, ListRunsQuery, PruneResult, PutTemplateInput } from './ledger/types';
 
 export class Ledger {
   private readonly runs: RunStore;

@@ -158,6 +158,35 @@ export const migrations: Migration[] = [
       CREATE INDEX cost_records_t ON cost_records (t);
     `,
   },
+  {
+    version: 4,
+    description: "cost_records.source also 'otlp' and 'proxy' (README \"AI cost without code\")",
+    // Same rebuild as version 3: SQLite cannot alter a CHECK.
+    up: `
+      CREATE TABLE cost_records_v4 (
+        id                INTEGER PRIMARY KEY,
+        t                 INTEGER NOT NULL,             -- ms since the epoch
+        provider          TEXT NOT NULL,
+        model             TEXT NOT NULL,
+        input_tokens      INTEGER NOT NULL,
+        output_tokens     INTEGER NOT NULL,
+        cost_usd          REAL,                         -- NULL when unpriced
+        priced            TEXT NOT NULL CHECK (priced = 'client' OR priced = 'table' OR priced = 'unpriced'),
+        duration_seconds  REAL,
+        success           INTEGER NOT NULL,             -- 0 / 1
+        run_id            TEXT,                         -- no foreign key: ingest may name any run
+        command           TEXT,
+        source            TEXT NOT NULL CHECK (source = 'ingest' OR source = 'sdk' OR source = 'command' OR source = 'otlp' OR source = 'proxy'),
+        CHECK ((priced = 'unpriced') = (cost_usd IS NULL))
+      );
+      INSERT INTO cost_records_v4 (id, t, provider, model, input_tokens, output_tokens, cost_usd, priced, duration_seconds, success, run_id, command, source)
+        SELECT id, t, provider, model, input_tokens, output_tokens, cost_usd, priced, duration_seconds, success, run_id, command, source
+        FROM cost_records;
+      DROP TABLE cost_records;
+      ALTER TABLE cost_records_v4 RENAME TO cost_records;
+      CREATE INDEX cost_records_t ON cost_records (t);
+    `,
+  },
 ];
 
 /** The schema version the code knows: the last migration's. */

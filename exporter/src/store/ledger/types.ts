@@ -44,8 +44,14 @@ export interface CostRecordInput {
   success: boolean;
   run_id?: string;
   command?: string;
-  source: 'ingest' | 'sdk' | 'command';
+  source: CostSource;
 }
+
+/**
+ * Where a cost record came from: the ingest API, the in-process SDK, a command's `::llm` line,
+ * the OTLP receiver, or the OpenAI-compatible recording proxy.
+ */
+export type CostSource = 'ingest' | 'sdk' | 'command' | 'otlp' | 'proxy';
 
 /** A stored cost record (CSV export). */
 export interface CostRecord {
@@ -61,7 +67,7 @@ export interface CostRecord {
   success: boolean;
   run_id: string | null;
   command: string | null;
-  source: 'ingest' | 'sdk' | 'command';
+  source: CostSource;
 }
 
 export interface ListRunsQuery {
