@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig([
   {
-    ignores: ['**/node_modules/', '**/dist/', 'coverage/', 'test-results/', 'playwright-report/', 'playwright/.auth/', '.runboard/', 'bench/results/'],
+    ignores: ['**/node_modules/', '**/dist/', '**/.config/', 'coverage/', 'test-results/', 'playwright-report/', 'playwright/.auth/', '.runboard/', 'bench/results/'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },

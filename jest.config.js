@@ -40,7 +40,7 @@ module.exports = {
       displayName: 'exporter',
       testEnvironment: 'node',
       roots: ['<rootDir>/tests'],
-      testMatch: ['<rootDir>/tests/{exporter,commands,ledger,provisioning,hardening,protocol}/**/*.test.ts', '<rootDir>/tests/*.test.ts'],
+      testMatch: ['<rootDir>/tests/{exporter,commands,ledger,provisioning,hardening,protocol,otlp,proxy}/**/*.test.ts', '<rootDir>/tests/*.test.ts'],
       transform: { '^.+\\.tsx?$': ts },
     },
     {

@@ -4,7 +4,7 @@
  * trials; nothing is asserted: a missed goal is reported, never a failure.
  *
  * Flags: --quick (short trials, < 2 min), --only a,b (a subset: collection, sdk, ingest, metrics,
- * sse, screen), --out FILE (default bench/results/latest.json), --profile DIR (exporter CPU
+ * sse, screen, proxy), --out FILE (default bench/results/latest.json), --profile DIR (exporter CPU
  * profiles, node --cpu-prof, for the benchmarks that support it; the figures then include the
  * profiler's own cost).
  */
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { collection } from './benchmarks/collection';
 import { ingest } from './benchmarks/ingest';
 import { metricsScrape } from './benchmarks/metrics';
+import { proxy } from './benchmarks/proxy';
 import { sdk } from './benchmarks/sdk';
 import { screen } from './benchmarks/screen';
 import { sse } from './benchmarks/sse';
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, (ctx: Context) => Promise<BenchResult>> = {
   metrics: metricsScrape,
   sse,
   screen,
+  proxy,
 };
 
 interface Options {
@@ -57,7 +59,7 @@ function parseArgs(argv: string[]): Options {
     } else if (a.startsWith('--out')) opts.out = path.resolve(value());
     else if (a.startsWith('--profile')) opts.profileDir = path.resolve(value());
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [--only collection,sdk,ingest,metrics,sse,screen] [--out FILE] [--profile DIR]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [--only collection,sdk,ingest,metrics,sse,screen,proxy] [--out FILE] [--profile DIR]\n');
       process.exit(0);
     } else throw new Error(`unknown flag ${a} (try --help)`);
   }

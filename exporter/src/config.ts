@@ -35,6 +35,20 @@ const patternField = z.string().superRefine((p, ctx) => {
 });
 
 /** Typed command parameters (README "Parameter rules"); values are validated against these before a run. */
+/** A proxy upstream: an OpenAI-compatible base URL (http or https, no credentials, query or fragment). */
+const upstreamSchema = z.strictObject({
+  url: z.string().refine((u) => {
+    try {
+      const p = new URL(u);
+      return (p.protocol === 'http:' || p.protocol === 'https:') && !p.username && !p.password && !p.search && !p.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL without credentials, query or fragment'),
+  /** Recorded as the calls' provider (a label of runboard_llm_* metrics). */
+  provider: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be letters, digits, ".", "_" or "-" (at most 64)'),
+});
+
 export const parameterSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('string'),
@@ -198,6 +212,35 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** USD per million tokens by model (or `provider/model`), used when a record has no cost_usd. */
   prices: z.record(z.string().min(1), priceSchema).default(defaultPrices()),
+  /** The OTLP/HTTP receiver for GenAI telemetry (README "OpenTelemetry (OTLP)"). */
+  otlp: z
+    .strictObject({
+      /** Serve POST /v1/traces and /v1/metrics. */
+      enabled: z.boolean().default(true),
+      /** Use gen_ai.client.* metric points from apps (resources) that send no GenAI spans. */
+      genAiMetrics: z.boolean().default(true),
+      /** Cumulative metric streams (and span-sending resources) remembered; the least recently seen is forgotten beyond. */
+      maxStreams: positiveInt.default(10_000),
+    })
+    .prefault({}),
+  /** The OpenAI-compatible recording proxy (README "OpenAI-compatible recording proxy"); off by default. */
+  proxy: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Named upstreams: an app's base URL `/proxy/<name>/v1` forwards to `url`, recorded under `provider`. */
+      upstreams: z
+        .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - or _ (at most 64)'), upstreamSchema)
+        .default({ openai: { url: 'https://api.openai.com/v1', provider: 'openai' } }),
+      /** Longest wait for the upstream's answer to start, and for each next part of it. */
+      timeoutSeconds: z.number().positive().max(3600).default(600),
+      /** Largest request body forwarded (it is read whole to learn the model). */
+      bodyBytes: positiveInt.default(4 * 1024 * 1024),
+      /** Proxied requests in progress at once, in all; more get 503. */
+      maxConcurrent: positiveInt.default(64),
+      /** Proxied requests in progress at once per client address; more get 503. */
+      maxConcurrentPerClient: positiveInt.default(16),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -308,6 +351,7 @@ export const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' |
   RUNBOARD_READ_PUBLIC: { key: 'auth.readPublic', type: 'boolean' },
   RUNBOARD_METRICS_PUBLIC: { key: 'auth.metricsPublic', type: 'boolean' },
   RUNBOARD_ALLOWED_HOSTS: { key: 'server.allowedHosts', type: 'list' },
+  RUNBOARD_PROXY: { key: 'proxy.enabled', type: 'boolean' },
 };
 
 export interface LoadOptions {

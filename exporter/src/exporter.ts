@@ -19,6 +19,7 @@ import { openDataDir, startRetention, type OwnedDataDir } from './store/owned-da
 import { createRequestListener } from './http/app';
 import { tokenChecker } from './http/auth';
 import { HttpServer } from './http/server';
+import { createProxy } from './proxy/proxy';
 import { IngestService } from './ingest/ingest-service';
 import { consoleLogger, type Logger } from './log';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -126,6 +127,9 @@ export class Exporter implements Recorder {
           commands: this.commands,
           ledger: this.ledger,
           status: this,
+          proxy: config.proxy.enabled
+            ? createProxy({ config: config.proxy, checkToken, log: this.log, record: (rec, tag) => this.ingestion.recordCalls([rec], 'proxy', tag) })
+            : undefined,
         }),
         this.log,
       );

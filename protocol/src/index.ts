@@ -281,6 +281,43 @@ export type PutTemplateRequest = z.input<typeof putTemplateRequestSchema>;
 export const costGroupings = ['model', 'provider', 'command', 'hour', 'day'] as const;
 export type CostGrouping = (typeof costGroupings)[number];
 
+/**
+ * Where a cost record came from: the ingest API, the in-process SDK, a command's `::llm` line,
+ * the OTLP receiver, or the OpenAI-compatible recording proxy (the `source` label of the
+ * runboard_llm_* metrics, and the costs API's `source` filter).
+ */
+export const costSources = ['ingest', 'sdk', 'command', 'otlp', 'proxy'] as const;
+export type CostSource = (typeof costSources)[number];
+
+/** One stored cost record (GET /api/v1/costs/records). */
+export interface CostRecord {
+  id: number;
+  /** ms since the epoch. */
+  t: number;
+  provider: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** null when unpriced. */
+  cost_usd: number | null;
+  /** Where the cost came from: sent by the client, computed from the price table, or unknown. */
+  priced: 'client' | 'table' | 'unpriced';
+  duration_seconds: number | null;
+  success: boolean;
+  run_id: string | null;
+  command: string | null;
+  source: CostSource;
+}
+
+export interface CostRecordsResponse {
+  from: number;
+  to: number;
+  /** The records with from <= t <= to (of `source` when the query named one), oldest first. */
+  records: CostRecord[];
+  /** More records matched than `limit`: ask again from the last record's t. */
+  truncated: boolean;
+}
+
 export interface CostRow {
   /** The model, provider, command id, or the hour/day start as ISO 8601 (UTC). */
   key: string;

@@ -188,8 +188,12 @@ export const ALERTS: AlertDefinition[] = [
     dashboard: 'runboard-ai-cost',
     fixtures: [
       {
-        title: '60k tokens per hour fires',
-        series: [{ series: `runboard_llm_tokens_total{${SERIES_LABELS}, provider="openai", model="gpt-4o", type="input"}`, values: '0+1000x40' }],
+        // 30k from each of two sources: the alert sums over source (30k alone does not fire, below).
+        title: '60k tokens per hour from two sources fires',
+        series: [
+          { series: `runboard_llm_tokens_total{${SERIES_LABELS}, provider="openai", model="gpt-4o", type="input", source="sdk"}`, values: '0+500x40' },
+          { series: `runboard_llm_tokens_total{${SERIES_LABELS}, provider="openai", model="gpt-4o", type="input", source="proxy"}`, values: '0+500x40' },
+        ],
         evalTime: '35m',
         fires: { labels: TARGET, value: '60k' },
       },

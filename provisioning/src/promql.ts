@@ -29,9 +29,9 @@ export const RECORD = {
   actionDurationP95ByAction5m: 'action:runboard_action_duration_seconds:p95_rate5m',
   eventProcessingP95ByType5m: 'type:runboard_event_processing_seconds:p95_rate5m',
   eventQueueGrowthPerMinute10m: 'runboard:event_queue_depth_growth_per_minute:deriv10m',
-  llmLatencyP95ByModel5m: 'provider_model:runboard_llm_request_duration_seconds:p95_rate5m',
-  llmTokensPerHour15m: 'runboard:llm_tokens_per_hour:rate15m',
-  llmCostPerRequestByModel15m: 'provider_model:runboard_llm_cost_per_request_usd:rate15m',
+  llmLatencyP95ByModel5m: 'provider_model_source:runboard_llm_request_duration_seconds:p95_rate5m',
+  llmTokensPerHour15m: 'source:runboard_llm_tokens_per_hour:rate15m',
+  llmCostPerRequestByModel15m: 'provider_model_source:runboard_llm_cost_per_request_usd:rate15m',
 } as const;
 
 export const RECORDING_RULES: RecordingRule[] = [
@@ -49,7 +49,17 @@ export const RECORDING_RULES: RecordingRule[] = [
     expr: 'histogram_quantile(0.95, sum by (job, instance, type, le) (rate(runboard_event_processing_seconds_bucket[5m])))',
   },
   { record: RECORD.eventQueueGrowthPerMinute10m, expr: EXPR.eventQueueGrowthPerMinute10m },
-  { record: RECORD.llmLatencyP95ByModel5m, expr: EXPR.llmLatencyP95_5m },
-  { record: RECORD.llmTokensPerHour15m, expr: EXPR.llmTokensPerHour15m },
-  { record: RECORD.llmCostPerRequestByModel15m, expr: EXPR.llmCostPerRequest15m },
+  // The LLM rules keep `source`, so the AI-cost dashboard can select sources; the alerts (EXPR)
+  // sum over it.
+  {
+    record: RECORD.llmLatencyP95ByModel5m,
+    expr: 'histogram_quantile(0.95, sum by (job, instance, provider, model, source, le) (rate(runboard_llm_request_duration_seconds_bucket[5m])))',
+  },
+  { record: RECORD.llmTokensPerHour15m, expr: 'sum by (job, instance, source) (rate(runboard_llm_tokens_total[15m])) * 3600' },
+  {
+    record: RECORD.llmCostPerRequestByModel15m,
+    expr:
+      'sum by (job, instance, provider, model, source) (rate(runboard_llm_cost_usd_total[15m]))\n' +
+      '  / sum by (job, instance, provider, model, source) (rate(runboard_llm_requests_total[15m]))',
+  },
 ];

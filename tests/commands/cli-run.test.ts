@@ -373,6 +373,14 @@ describe('costs', () => {
     expectOneLineError(await cli(['costs', '--csv', '--json', ...conn]), 2, /--csv\/--json: give only one/);
     expectOneLineError(await cli(['costs', '--from', 'yesterday', ...conn]), 2, /^runboard-exporter: --from: "yesterday" is not a time/);
     expectOneLineError(await cli(['costs', '--group-by', 'week', ...conn]), 2, /--group-by must be one of model, provider, command, hour, day/);
+
+    // --source: the runs' ::llm records are the command source's, none are the SDK's.
+    const byCommand = lines((await cli(['costs', '--source', 'command', ...conn])).stdout);
+    expect(byCommand[0]).toMatch(/, source command$/);
+    expect(byCommand[byCommand.length - 1].split(/\s+/)).toEqual(['total', String(n), String(100 * n), String(20 * n), cost, '0']);
+    const bySdk = lines((await cli(['costs', '--csv', '--source', 'sdk', ...conn])).stdout);
+    expect(bySdk).toEqual(['model,requests,input_tokens,output_tokens,cost_usd,unpriced']);
+    expectOneLineError(await cli(['costs', '--source', 'email', ...conn]), 2, /--source must be one of ingest, sdk, command, otlp, proxy/);
   });
 });
 

@@ -83,18 +83,21 @@ describe('LlmCollector', () => {
 
     const { metrics, store } = setup();
     const c = new LlmCollector(metrics, store, 60_000, prices);
-    expect(c.record({ provider: 'openai', model: 'gpt-4o', input_tokens: 1000, output_tokens: 500 }, T0)).toMatchObject({ cost_usd: 0.0075, priced: 'table' });
-    expect(c.record({ provider: 'openai', model: 'gpt-4o', input_tokens: 1, output_tokens: 1, cost_usd: 0.5 }, T0)).toMatchObject({ cost_usd: 0.5, priced: 'client' });
-    expect(c.record({ provider: 'local', model: 'llama', input_tokens: 100, output_tokens: 50, success: false, duration_seconds: 3 }, T0)).toMatchObject({
+    expect(c.record({ provider: 'openai', model: 'gpt-4o', input_tokens: 1000, output_tokens: 500, source: 'sdk' }, T0)).toMatchObject({ cost_usd: 0.0075, priced: 'table' });
+    expect(c.record({ provider: 'openai', model: 'gpt-4o', input_tokens: 1, output_tokens: 1, cost_usd: 0.5, source: 'sdk' }, T0)).toMatchObject({
+      cost_usd: 0.5,
+      priced: 'client',
+    });
+    expect(c.record({ provider: 'local', model: 'llama', input_tokens: 100, output_tokens: 50, success: false, duration_seconds: 3, source: 'sdk' }, T0)).toMatchObject({
       cost_usd: undefined,
       priced: 'unpriced',
     });
     const text = await metrics.registry.metrics();
-    expect(text).toContain('runboard_llm_cost_usd_total{provider="openai",model="gpt-4o"} 0.5075');
+    expect(text).toContain('runboard_llm_cost_usd_total{provider="openai",model="gpt-4o",source="sdk"} 0.5075');
     expect(text).not.toContain('runboard_llm_cost_usd_total{provider="local"');
-    expect(text).toContain('runboard_llm_unpriced_requests_total{provider="local",model="llama"} 1');
-    expect(text).toContain('runboard_llm_tokens_total{provider="local",model="llama",type="output"} 50');
-    expect(text).toContain('runboard_llm_requests_total{provider="local",model="llama",outcome="failure"} 1');
+    expect(text).toContain('runboard_llm_unpriced_requests_total{provider="local",model="llama",source="sdk"} 1');
+    expect(text).toContain('runboard_llm_tokens_total{provider="local",model="llama",type="output",source="sdk"} 50');
+    expect(text).toContain('runboard_llm_requests_total{provider="local",model="llama",outcome="failure",source="sdk"} 1');
 
     c.collect(T0 + 60_000 - 1);
     const v = values(store, T0 + 60_000 - 1);

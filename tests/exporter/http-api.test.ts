@@ -116,8 +116,8 @@ describe('ingest', () => {
     const text = await (await get('/metrics', null)).text();
     expect(text).toContain('runboard_actions_total{action="itest-deploy",outcome="success"} 1');
     expect(text).toContain('runboard_actions_total{action="itest-deploy",outcome="failure"} 1');
-    expect(text).toContain('runboard_llm_tokens_total{provider="openai",model="gpt-4o",type="input"} 1000');
-    expect(text).toContain('runboard_llm_unpriced_requests_total{provider="acme",model="itest-unpriced"} 1');
+    expect(text).toContain('runboard_llm_tokens_total{provider="openai",model="gpt-4o",type="input",source="ingest"} 1000');
+    expect(text).toContain('runboard_llm_unpriced_requests_total{provider="acme",model="itest-unpriced",source="ingest"} 1');
     expect(text).toContain('runboard_current_action_info{action="itest-deploy"} 1');
     expect(text).toContain('runboard_event_queue_depth 3');
     const health = await readJson(get('/api/v1/health', null));

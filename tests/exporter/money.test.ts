@@ -52,8 +52,8 @@ describe('through the exporter', () => {
 
   it('/metrics counts the exact sums', async () => {
     const metrics = await (await fetch(`${exp.url}/metrics`)).text();
-    expect(metrics).toMatch(/^runboard_llm_cost_usd_total\{provider="acme",model="noisy"\} 1\.3$/m);
-    expect(metrics).toMatch(/^runboard_llm_cost_usd_total\{provider="openai",model="gpt-4o-mini"\} 0\.0012558$/m);
+    expect(metrics).toMatch(/^runboard_llm_cost_usd_total\{provider="acme",model="noisy",source="ingest"\} 1\.3$/m);
+    expect(metrics).toMatch(/^runboard_llm_cost_usd_total\{provider="openai",model="gpt-4o-mini",source="ingest"\} 0\.0012558$/m);
   });
 
   it("a run's cost is the exact sum of its calls", async () => {

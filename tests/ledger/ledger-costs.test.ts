@@ -116,6 +116,18 @@ describe('Ledger cost records', () => {
       }
       expect({ ...got.total, costUsd: 0 }).toEqual({ ...want.total, costUsd: 0 });
       expect(got.total.costUsd).toBeCloseTo(want.total.costUsd, 9);
+      // One source: the whole hours from the rollups (kept per source), the rest from the records.
+      for (const source of ['ingest', 'sdk', 'command'] as const) {
+        const one = ledger.costs(groupBy, from, to, source);
+        const mine = expected(
+          records.filter((r) => r.source === source),
+          groupBy,
+          from,
+          to,
+        );
+        expect(Object.fromEntries(one.rows.map((r) => [r.key, r.requests]))).toEqual(Object.fromEntries([...mine.rows].map(([k, r]) => [k, r.requests])));
+        expect(one.total.costUsd).toBeCloseTo(mine.total.costUsd, 9);
+      }
       // order: time buckets ascending; the rest by cost, highest first
       const keys = got.rows.map((r) => r.key);
       if (groupBy === 'hour' || groupBy === 'day') {

@@ -92,7 +92,7 @@ export function recordingRules(): Json[] {
 export const SUBSTITUTIONS: Array<[RegExp, string]> = [
   [/\$__rate_interval/g, '15s'],
   [/\$__range/g, '1h'],
-  [/\$(provider|model|action|command)\b/g, '.*'], // the variables' All value (allValue ".*")
+  [/\$(provider|model|source|action|command)\b/g, '.*'], // the variables' All value (allValue ".*")
 ];
 
 export function substitute(expr: string): string {

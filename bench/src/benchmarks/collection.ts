@@ -43,9 +43,9 @@ export async function collection(ctx: Context): Promise<BenchResult> {
   const streams: Array<{ close(): void; samples(): number }> = [];
   const timers: NodeJS.Timeout[] = [];
   try {
-    const nodeArgs = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, '--cpu-prof-name=collection.cpuprofile'] : [];
-    const a = await startExporter({ nodeArgs });
-    const b = await startExporter();
+    const profile = (name: string) => (ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+    const a = await startExporter({ nodeArgs: profile('collection') });
+    const b = await startExporter({ nodeArgs: profile('collection-scraped') });
     exporters.push(a, b);
     if (nodeExporterAvailable()) nodeExp = await startNodeExporter();
     else ctx.log('prometheus-node-exporter is not installed (apt-get install -y prometheus-node-exporter): no baseline');

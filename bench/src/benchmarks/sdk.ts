@@ -1,14 +1,17 @@
 /**
  * 2. SDK record path: CPU ns per record through the in-process SDK (Exporter.recordAction /
- * recordLlmCall, from exporter/dist, ledger writes included) vs the same observations on raw
- * prom-client metrics. Runs in a worker process; A/B trials alternate (ABBA) and the figure is the
- * median over trials.
+ * recordEvent / recordLlmCall, from exporter/dist, ledger writes included) vs the same
+ * observations on raw prom-client metrics. The goals are about the app thread (the main thread,
+ * where the SDK runs inside the app); the process's CPU (all threads) is reported beside it. Runs
+ * in a worker process; A/B trials alternate (ABBA) and the figure is the median over trials.
  */
 import { startWorker } from '../lib/child';
-import { row, type BenchResult, type Context } from '../lib/result';
-import { median } from '../lib/stats';
+import { row, type BenchResult, type Context, type Row } from '../lib/result';
+import { mean, median } from '../lib/stats';
 
-type WorkerResult = Record<'mix' | 'action' | 'llm', { runboardNs: number[]; rawNs: number[]; wallNs: number[] }> & { ledgerNsPerLlmRecord: number[] };
+type Kinds = 'mix' | 'action' | 'event' | 'llm';
+type Series = { runboardNs: number[]; rawNs: number[]; runboardThreadNs: number[]; rawThreadNs: number[]; wallNs: number[] };
+type WorkerResult = Record<Kinds, Series> & { ledgerNsPerLlmRecord: number[]; threadClock: string | null };
 
 export async function sdk(ctx: Context): Promise<BenchResult> {
   const started = performance.now();
@@ -21,47 +24,56 @@ export async function sdk(ctx: Context): Promise<BenchResult> {
   } finally {
     await worker.stop();
   }
-  const fig = (k: 'mix' | 'action' | 'llm') => ({ rb: median(res[k].runboardNs), raw: median(res[k].rawNs) });
-  const mix = fig('mix');
-  const action = fig('action');
-  const llm = fig('llm');
-  const ratio = mix.rb / mix.raw;
-  const rows = [
-    row({
-      benchmark: 'sdk',
-      figure: 'ns per record, action + LLM mix (1:1)',
-      unit: 'ns',
-      runboard: mix.rb,
-      baseline: mix.raw,
-      baselineName: 'raw prom-client',
-      goal: '≤ 1.5× raw',
-      met: ratio <= 1.5,
-    }),
-    row({
-      benchmark: 'sdk',
-      figure: 'records/s, mix (one core)',
-      unit: '/s',
-      runboard: 1e9 / mix.rb,
-      baseline: 1e9 / mix.raw,
-      baselineName: 'raw prom-client',
-      ratio: mix.raw / mix.rb,
-    }),
-    row({ benchmark: 'sdk', figure: 'ns per record, actions only', unit: 'ns', runboard: action.rb, baseline: action.raw, baselineName: 'raw prom-client' }),
-    row({
-      benchmark: 'sdk',
-      figure: 'ns per record, LLM calls only',
-      unit: 'ns',
-      runboard: llm.rb,
-      baseline: llm.raw,
-      baselineName: 'raw prom-client',
-      note: `of which the ledger write (SQLite, batched per event-loop turn): ${Math.round(median(res.ledgerNsPerLlmRecord))} ns`,
-    }),
-  ];
+  // /proc/<pid>/task/<tid>/stat counts in 10 ms ticks: a trial is a few of them, so with that
+  // clock the figure is the mean over all trials (the tick errors average out), not the median.
+  const coarse = res.threadClock?.includes('/stat') ?? false;
+  const thread = (xs: number[]) => (res.threadClock === null ? null : coarse ? mean(xs) : median(xs));
+  const labels: Record<Kinds, string> = {
+    action: 'actions only',
+    event: 'events only',
+    llm: 'LLM calls only, ledger write included',
+    mix: 'action + LLM mix (1:1)',
+  };
+  const goals: Partial<Record<Kinds, number>> = { action: 1.5, event: 1.5, llm: 2 };
+  const rows: Row[] = [];
+  for (const k of ['action', 'event', 'llm', 'mix'] as const) {
+    const rb = thread(res[k].runboardThreadNs);
+    const raw = thread(res[k].rawThreadNs);
+    const goal = goals[k];
+    rows.push(
+      row({
+        benchmark: 'sdk',
+        figure: `app-thread ns per record, ${labels[k]}`,
+        unit: 'ns',
+        runboard: rb,
+        baseline: raw,
+        baselineName: 'raw prom-client',
+        goal: goal ? `≤ ${goal}× raw` : undefined,
+        met: goal && rb !== null && raw !== null ? rb / raw <= goal : undefined,
+      }),
+    );
+  }
+  for (const k of ['action', 'event', 'llm', 'mix'] as const) {
+    rows.push(
+      row({
+        benchmark: 'sdk',
+        figure: `process CPU ns per record, ${labels[k]}`,
+        unit: 'ns',
+        runboard: median(res[k].runboardNs),
+        baseline: median(res[k].rawNs),
+        baselineName: 'raw prom-client',
+        note:
+          k === 'llm'
+            ? `all threads; the ledger write alone (SQLite, one batch of ${settings.perTrial} records, on the calling thread): ${Math.round(median(res.ledgerNsPerLlmRecord))} ns`
+            : undefined,
+      }),
+    );
+  }
   return {
     name: 'sdk',
     title: 'SDK record path',
     seconds: (performance.now() - started) / 1000,
     rows,
-    details: { ...settings, nsPerRecordPerTrial: res, profiled: Boolean(ctx.profileDir) },
+    details: { ...settings, threadClock: res.threadClock, nsPerRecordPerTrial: res, profiled: Boolean(ctx.profileDir) },
   };
 }

@@ -4,7 +4,18 @@
  * exporter, as aligned tables (or the API's JSON with --json; costs also as the API's CSV).
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { costGroupings, runOutcomes, type CommandsResponse, type CostGrouping, type CostsResponse, type RunInfo, type RunsPage, type Template } from '@runboard/protocol';
+import {
+  costGroupings,
+  costSources,
+  runOutcomes,
+  type CommandsResponse,
+  type CostGrouping,
+  type CostSource,
+  type CostsResponse,
+  type RunInfo,
+  type RunsPage,
+  type Template,
+} from '@runboard/protocol';
 import { apiError, badInputIsUsage, rawRequest } from './api';
 import { addConnectionOptions, EXIT_USAGE, ExporterClient, resolveConnection, type ConnectionFlags } from './connection';
 import { CliError } from './errors';
@@ -33,6 +44,7 @@ interface TemplatesFlags extends ConnectionFlags, JsonFlag {
 
 interface CostsFlags extends ConnectionFlags, JsonFlag {
   groupBy: CostGrouping;
+  source?: CostSource;
   from: string;
   to: string;
   csv?: boolean;
@@ -213,6 +225,7 @@ function registerCosts(program: Command): void {
       .command('costs')
       .description('LLM cost breakdown from the ledger: requests, tokens and USD per group, with a total')
       .option('-g, --group-by <grouping>', `one of ${costGroupings.join(', ')}`, oneOf('--group-by', costGroupings), 'model')
+      .option('--source <source>', `only records from one of ${costSources.join(', ')}`, oneOf('--source', costSources))
       .option('--from <time>', 'start: ms since the epoch, ISO 8601 or now-<n><ms|s|m|h|d>', 'now-7d')
       .option('--to <time>', 'end, same forms as --from', 'now')
       .option('--csv', "print the exporter's CSV")
@@ -222,7 +235,7 @@ function registerCosts(program: Command): void {
     const { from, to } = checkTimeRange(flags);
     const conn = resolveConnection(flags);
     // Absolute times, so the table's period and the exporter's agree to the millisecond.
-    const query = { groupBy: flags.groupBy, from, to };
+    const query = { groupBy: flags.groupBy, from, to, source: flags.source };
     if (flags.csv) {
       const res = await rawRequest(conn, 'GET', '/costs', { query: { ...query, format: 'csv' }, accept: 'text/csv' });
       if (res.status !== 200) throw apiError(conn, res);
@@ -233,7 +246,7 @@ function registerCosts(program: Command): void {
     const row = (key: string, r: CostsResponse['total']) => [key, String(r.requests), String(r.inputTokens), String(r.outputTokens), formatUsd(r.costUsd), String(r.unpriced)];
     const rows = [...costs.rows.map((r) => row(r.key, r)), row('total', costs.total)];
     print(
-      `${costs.groupBy === 'hour' || costs.groupBy === 'day' ? 'costs per' : 'costs by'} ${costs.groupBy}, ${isoSeconds(costs.from)} to ${isoSeconds(costs.to)}\n` +
+      `${costs.groupBy === 'hour' || costs.groupBy === 'day' ? 'costs per' : 'costs by'} ${costs.groupBy}, ${isoSeconds(costs.from)} to ${isoSeconds(costs.to)}${flags.source ? `, source ${flags.source}` : ''}\n` +
         formatTable([costs.groupBy, 'requests', 'input tokens', 'output tokens', 'cost', 'unpriced'], rows, ['left', 'right', 'right', 'right', 'right', 'right']),
     );
     if (costs.total.unpriced > 0) {

@@ -1,16 +1,27 @@
 import type { ActionRecord, StateRecord } from '@runboard/protocol';
+import { CounterChild, HistogramChild } from '../metrics/children';
+import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
 import { perMinute, type Collector } from './collector';
 
+/** What one action name (as admitted by the label guard) updates per record, made once. */
+interface ActionSeries {
+  w: RollingWindow;
+  /** Kept: the live store caches series ids by labels object. */
+  labels: Record<string, string>;
+  success: CounterChild;
+  failure: CounterChild;
+  duration: HistogramChild;
+}
+
 /** Actions: finished actions (name, duration, success), what runs now and what waits. */
 export class ActionsCollector implements Collector {
   readonly name = 'actions';
   private readonly total: RollingWindow;
-  private readonly byAction = new Map<string, RollingWindow>();
-  /** One labels object per action, kept: the live store caches series ids by labels object. */
-  private readonly labels = new Map<string, Record<string, string>>();
+  /** By admitted action name. */
+  private readonly byAction = new Map<string, ActionSeries>();
   private inFlight = 0;
   private queueDepth = 0;
   private current: string | null = null;
@@ -26,14 +37,30 @@ export class ActionsCollector implements Collector {
   }
 
   record(rec: Omit<ActionRecord, 'kind'>, now = Date.now()): void {
-    const action = this.metrics.guards.action.admit(rec.name);
-    const outcome = rec.success ? 'success' : 'failure';
-    this.metrics.actions.inc({ action, outcome });
-    this.metrics.actionDuration.observe({ action }, rec.duration_seconds);
+    // A name already admitted is its own series; any other goes through the guard, which may
+    // fold it into "other" (and counts that each time).
+    let s = this.byAction.get(rec.name);
+    if (s === undefined || rec.name === OVERFLOW_VALUE) s = this.series(this.metrics.guards.action.admit(rec.name));
+    (rec.success ? s.success : s.failure).inc();
+    s.duration.observe(rec.duration_seconds);
     this.total.observe(now, rec.duration_seconds, !rec.success);
-    let w = this.byAction.get(action);
-    if (!w) this.byAction.set(action, (w = new RollingWindow(this.windowMs, this.startedAt)));
-    w.observe(now, rec.duration_seconds, !rec.success);
+    s.w.observe(now, rec.duration_seconds, !rec.success);
+  }
+
+  private series(action: string): ActionSeries {
+    let s = this.byAction.get(action);
+    if (!s) {
+      const m = this.metrics;
+      s = {
+        w: new RollingWindow(this.windowMs, this.startedAt),
+        labels: { action },
+        success: new CounterChild(m.actions, { action, outcome: 'success' }),
+        failure: new CounterChild(m.actions, { action, outcome: 'failure' }),
+        duration: new HistogramChild(m.actionDuration, { action }),
+      };
+      this.byAction.set(action, s);
+    }
+    return s;
   }
 
   setState(state: Pick<StateRecord, 'current_action' | 'actions_in_flight' | 'action_queue_depth'>): void {
@@ -57,11 +84,7 @@ export class ActionsCollector implements Collector {
 
   collect(now: number): void {
     this.emit(this.total, undefined, now);
-    for (const [action, w] of this.byAction) {
-      let labels = this.labels.get(action);
-      if (!labels) this.labels.set(action, (labels = { action }));
-      this.emit(w, labels, now);
-    }
+    for (const s of this.byAction.values()) this.emit(s.w, s.labels, now);
     this.store.set({ name: 'actions_in_flight', unit: 'none', description: 'Actions running now.' }, this.inFlight);
     this.store.set({ name: 'action_queue_depth', unit: 'none', description: 'Actions waiting to run.' }, this.queueDepth);
   }

@@ -1,4 +1,6 @@
 import type { EventRecord } from '@runboard/protocol';
+import { CounterChild, HistogramChild } from '../metrics/children';
+import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
@@ -10,12 +12,20 @@ interface EventWindows {
   done: RollingWindow;
 }
 
+/** What one event type (as admitted by the label guard) updates per record, made once. */
+interface EventSeries extends EventWindows {
+  /** Kept: the live store caches series ids by labels object. */
+  labels: Record<string, string>;
+  outcomes: Record<EventRecord['outcome'], CounterChild>;
+  processing: HistogramChild;
+}
+
 /** Events: queued, processed and failed events with their processing time, and the queue. */
 export class EventsCollector implements Collector {
   readonly name = 'events';
   private readonly total: EventWindows;
-  private readonly byType = new Map<string, EventWindows>();
-  private readonly labels = new Map<string, Record<string, string>>();
+  /** By admitted type. */
+  private readonly byType = new Map<string, EventSeries>();
   private queueDepth = 0;
 
   constructor(
@@ -29,17 +39,37 @@ export class EventsCollector implements Collector {
   }
 
   record(rec: Omit<EventRecord, 'kind'>, now = Date.now()): void {
-    const type = this.metrics.guards.eventType.admit(rec.type);
-    this.metrics.events.inc({ type, outcome: rec.outcome });
-    if (rec.processing_seconds !== undefined && rec.outcome !== 'queued') {
-      this.metrics.eventProcessing.observe({ type }, rec.processing_seconds);
+    // A type already admitted is its own series; any other goes through the guard, which may
+    // fold it into "other" (and counts that each time).
+    let s = this.byType.get(rec.type);
+    if (s === undefined || rec.type === OVERFLOW_VALUE) s = this.series(this.metrics.guards.eventType.admit(rec.type));
+    s.outcomes[rec.outcome].inc();
+    if (rec.outcome === 'queued') {
+      this.total.queued.observe(now, NaN);
+      s.queued.observe(now, NaN);
+      return;
     }
-    let w = this.byType.get(type);
-    if (!w) this.byType.set(type, (w = this.windows()));
-    for (const win of [this.total, w]) {
-      if (rec.outcome === 'queued') win.queued.observe(now, NaN);
-      else win.done.observe(now, rec.processing_seconds ?? NaN, rec.outcome === 'failed');
+    const seconds = rec.processing_seconds;
+    if (seconds !== undefined) s.processing.observe(seconds);
+    const failed = rec.outcome === 'failed';
+    this.total.done.observe(now, seconds ?? NaN, failed);
+    s.done.observe(now, seconds ?? NaN, failed);
+  }
+
+  private series(type: string): EventSeries {
+    let s = this.byType.get(type);
+    if (!s) {
+      const m = this.metrics;
+      const outcome = (o: EventRecord['outcome']) => new CounterChild(m.events, { type, outcome: o });
+      s = {
+        ...this.windows(),
+        labels: { type },
+        outcomes: { queued: outcome('queued'), processed: outcome('processed'), failed: outcome('failed') },
+        processing: new HistogramChild(m.eventProcessing, { type }),
+      };
+      this.byType.set(type, s);
     }
+    return s;
   }
 
   setQueueDepth(depth: number): void {
@@ -49,12 +79,7 @@ export class EventsCollector implements Collector {
 
   collect(now: number): void {
     this.emit(this.total, undefined, now);
-    for (const [type, w] of this.byType) {
-      // One labels object per type, kept: the live store caches series ids by labels object.
-      let labels = this.labels.get(type);
-      if (!labels) this.labels.set(type, (labels = { type }));
-      this.emit(w, labels, now);
-    }
+    for (const s of this.byType.values()) this.emit(s, s.labels, now);
     this.store.set({ name: 'event_queue_depth', unit: 'none', description: 'Events waiting to be processed.' }, this.queueDepth);
   }
 

@@ -1,4 +1,5 @@
-import type { LlmRecord } from '@runboard/protocol';
+import type { CostSource, LlmRecord } from '@runboard/protocol';
+import { CounterChild, HistogramChild } from '../metrics/children';
 import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore } from '../store/live-store';
@@ -23,8 +24,58 @@ export interface LlmPricing {
 
 export interface PricedLlmRecord extends Omit<LlmRecord, 'kind'>, LlmPricing {}
 
-/** What counting a call needs: the call and the cost used (a ledger CostRecordInput is one). */
-export type CountableLlmCall = Pick<LlmRecord, 'provider' | 'model' | 'input_tokens' | 'output_tokens' | 'duration_seconds' | 'success'> & LlmPricing;
+/** What counting a call needs: the call, its source and the cost used (a ledger CostRecordInput is one). */
+export type CountableLlmCall = Pick<LlmRecord, 'provider' | 'model' | 'input_tokens' | 'output_tokens' | 'duration_seconds' | 'success'> & LlmPricing & { source: CostSource };
+
+/**
+ * The label objects of one provider x model x source, made once: the counters are updated with
+ * the same objects on every call instead of fresh literals (README "Prometheus metrics").
+ */
+interface LabelSet {
+  success: { provider: string; model: string; outcome: 'success'; source: CostSource };
+  failure: { provider: string; model: string; outcome: 'failure'; source: CostSource };
+  input: { provider: string; model: string; type: 'input'; source: CostSource };
+  output: { provider: string; model: string; type: 'output'; source: CostSource };
+  /** runboard_llm_cost_usd_total, _unpriced_requests_total and _request_duration_seconds. */
+  call: { provider: string; model: string; source: CostSource };
+  /** runboard_llm_cost_usd_total's value, summed in whole nano-dollars (money.ts). */
+  costTotal: number;
+  /** Handles on the label sets above (metrics/children.ts), made on first count. */
+  children?: LlmChildren;
+}
+
+interface LlmChildren {
+  success: CounterChild;
+  failure: CounterChild;
+  input: CounterChild;
+  output: CounterChild;
+  cost: CounterChild;
+  unpriced: CounterChild;
+  duration: HistogramChild;
+}
+
+function llmChildren(m: Metrics, set: LabelSet): LlmChildren {
+  return {
+    success: new CounterChild(m.llmRequests, set.success),
+    failure: new CounterChild(m.llmRequests, set.failure),
+    input: new CounterChild(m.llmTokens, set.input),
+    output: new CounterChild(m.llmTokens, set.output),
+    cost: new CounterChild(m.llmCost, set.call),
+    unpriced: new CounterChild(m.llmUnpriced, set.call),
+    duration: new HistogramChild(m.llmDuration, set.call),
+  };
+}
+
+function labelSet(provider: string, model: string, source: CostSource): LabelSet {
+  return {
+    success: { provider, model, outcome: 'success', source },
+    failure: { provider, model, outcome: 'failure', source },
+    input: { provider, model, type: 'input', source },
+    output: { provider, model, type: 'output', source },
+    call: { provider, model, source },
+    costTotal: 0,
+  };
+}
 
 /**
  * Looks a model up as `provider/model` first, then `model`. Prices are USD per million tokens.
@@ -40,9 +91,12 @@ export function priceFor(table: PriceTable, provider: string, model: string, inp
 export class LlmCollector implements Collector {
   readonly name = 'llm';
   private readonly total: RollingWindow;
-  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow; labels: Record<string, string> }>();
-  /** runboard_llm_cost_usd_total's value per label set, summed in whole nano-dollars (money.ts). */
-  private readonly costTotals = new Map<string, number>();
+  /**
+   * Per provider x model: the rolling window behind the live llm_* series (per model, not per
+   * source: the dashboard selects sources on the Prometheus metrics) and the metrics' label sets
+   * per source.
+   */
+  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow; labels: Record<string, string>; sets: Partial<Record<CostSource, LabelSet>> }>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -72,20 +126,22 @@ export class LlmCollector implements Collector {
     if (model !== OVERFLOW_VALUE && this.metrics.guards.providerModel.admit(`${provider}\u0000${model}`) === OVERFLOW_VALUE) model = OVERFLOW_VALUE;
     const success = rec.success ?? true;
     const cost = rec.priced === 'unpriced' ? undefined : rec.cost_usd;
-    this.metrics.llmRequests.inc({ provider, model, outcome: success ? 'success' : 'failure' });
-    if (rec.input_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'input' }, rec.input_tokens);
-    if (rec.output_tokens > 0) this.metrics.llmTokens.inc({ provider, model, type: 'output' }, rec.output_tokens);
-    if (cost !== undefined) this.addCost(provider, model, cost);
-    else this.metrics.llmUnpriced.inc({ provider, model });
-    if (rec.duration_seconds !== undefined) this.metrics.llmDuration.observe({ provider, model }, rec.duration_seconds);
+    const key = `${provider}\u0000${model}`;
+    let entry = this.byModel.get(key);
+    // The labels object is kept: the live store caches series ids by labels object.
+    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), labels: { provider, model }, sets: {} }));
+    const set = (entry.sets[rec.source] ??= labelSet(provider, model, rec.source));
+    const c = (set.children ??= llmChildren(this.metrics, set));
+    (success ? c.success : c.failure).inc();
+    if (rec.input_tokens > 0) c.input.inc(rec.input_tokens);
+    if (rec.output_tokens > 0) c.output.inc(rec.output_tokens);
+    if (cost !== undefined) this.addCost(set, c.cost, cost);
+    else c.unpriced.inc();
+    if (rec.duration_seconds !== undefined) c.duration.observe(rec.duration_seconds);
 
     const amounts = [rec.input_tokens, rec.output_tokens, cost ?? 0, cost === undefined ? 0 : 1];
     const duration = rec.duration_seconds ?? NaN;
     this.total.observe(now, duration, !success, amounts);
-    const key = `${provider}\u0000${model}`;
-    let entry = this.byModel.get(key);
-    // The labels object is kept: the live store caches series ids by labels object.
-    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), labels: { provider, model } }));
     entry.w.observe(now, duration, !success, amounts);
   }
 
@@ -94,19 +150,18 @@ export class LlmCollector implements Collector {
    * prom-client adds the step to its value, which lands on the rounded sum unless the addition
    * itself rounds; then the label set is written afresh with the sum.
    */
-  private addCost(provider: string, model: string, cost: number): void {
-    const key = `${provider}\u0000${model}`;
-    const before = this.costTotals.get(key) ?? 0;
+  private addCost(set: LabelSet, child: CounterChild, cost: number): void {
+    const before = set.costTotal;
     const after = roundUsd(before + cost);
-    this.costTotals.set(key, after);
+    set.costTotal = after;
     const step = after - before;
-    if (before + step === after) return void this.metrics.llmCost.inc({ provider, model }, step);
-    this.metrics.llmCost.remove({ provider, model });
-    this.metrics.llmCost.inc({ provider, model }, after);
+    if (before + step === after) return void child.inc(step);
+    this.metrics.llmCost.remove(set.call);
+    this.metrics.llmCost.inc(set.call, after);
   }
 
   /** Prices and counts a call at once, for callers with nothing to store; returns the cost used. */
-  record(rec: Omit<LlmRecord, 'kind'>, now = Date.now()): LlmPricing {
+  record(rec: Omit<LlmRecord, 'kind'> & { source: CostSource }, now = Date.now()): LlmPricing {
     const priced = this.price(rec);
     this.count({ ...rec, ...priced }, now);
     return priced;

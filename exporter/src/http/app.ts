@@ -7,9 +7,11 @@ import { commandRoutes } from './command-routes';
 import { allowAll, requireToken, tokenChecker } from './auth';
 import { bodyErrorCode, errorHandler, sendError } from './errors';
 import { rateLimit } from './rate-limit';
+import { otlpRoutes } from '../otlp/routes';
 import { indexRoute } from './index-route';
 import { isStreamRequest, streamHandler } from './stream-route';
 import { hostChecker, refuseMisdirected } from './host-check';
+import { PROXY_PREFIX } from '../proxy/proxy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { historyQuery, latestQuery, parseQuery } from './query-params';
 import { LedgerWriteError, type Ledger } from '../store/ledger';
@@ -27,16 +29,18 @@ import type { IngestService } from '../ingest/ingest-service';
  * instead of itself, so a route cannot reach into the exporter's parts.
  */
 export interface ApiDeps {
-  config: Pick<Config, 'auth' | 'limits' | 'sampling' | 'host' | 'server'>;
+  config: Pick<Config, 'auth' | 'limits' | 'sampling' | 'host' | 'server' | 'otlp'>;
   token: string;
   log: Logger;
-  metrics: Pick<Metrics, 'registry' | 'ingestRejected'>;
+  metrics: Pick<Metrics, 'registry' | 'ingestRejected' | 'otlpReceived' | 'otlpIgnored' | 'otlpRejected' | 'otlpEvicted'>;
   store: Pick<LiveStore, 'intervalMs' | 'seriesCount' | 'series' | 'latest' | 'has' | 'history'>;
   hub: SseHub;
   streams: EventStreams;
-  ingest: Pick<IngestService, 'ingest'>;
+  ingest: Pick<IngestService, 'ingest' | 'recordCalls'>;
   commands: CommandService;
   ledger: Ledger;
+  /** The recording proxy's listener for /proxy/ (proxy/proxy.ts), when `proxy.enabled`. */
+  proxy?: (req: IncomingMessage, res: ServerResponse) => void;
   /** What /api/v1/health reports besides the store's figures. */
   status: {
     readonly startedAt: number;
@@ -61,9 +65,10 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
   return (req, res) => {
     // Before the stream/app split: every route, /metrics and the stream included (host-check.ts).
     if (refuseMisdirected(hostAllowed, req, res)) return;
-    if (!isStreamRequest(req)) return void app(req, res);
+    const proxy = deps.proxy && req.url?.startsWith(PROXY_PREFIX) ? deps.proxy : undefined;
+    if (!proxy && !isStreamRequest(req)) return void app(req, res);
     try {
-      stream(req, res);
+      (proxy ?? stream)(req, res);
     } catch (err) {
       // What Express's error handler does for its routes: a logged 500, never a crash.
       deps.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`);
@@ -179,6 +184,10 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
   );
 
   app.use(API_PREFIX, commandRoutes({ commands: deps.commands, ledger: deps.ledger, auth: write, json, streams: deps.streams, runOutputBytes: config.limits.runOutputBytes }));
+
+  // OTLP/HTTP at the standard paths, so OTEL_EXPORTER_OTLP_ENDPOINT=<exporter URL> is all an app sets.
+  // The routes read (and bound) their own bodies: gzip is inflated under the same limit.
+  if (config.otlp.enabled) app.use(otlpRoutes({ limits: config.limits, otlp: config.otlp, checkToken: check, ingest: deps.ingest, metrics }));
 
   app.get('/', indexRoute());
   app.use(API_PREFIX, (req, res) => sendError(res, 404, 'not_found', `no route ${req.method} ${req.path}`));

@@ -7,12 +7,12 @@ import type { z } from 'zod';
 import { ConflictError, NotFoundError, QueueFullError, type CommandService } from '../commands/service';
 import { ParameterError, resolveParameters } from '../commands/parameters';
 import { describeValue, valueAt } from '../config';
-import { putTemplateRequestSchema, startRunRequestSchema, type CommandsResponse, type RunsPage } from '@runboard/protocol';
+import { putTemplateRequestSchema, startRunRequestSchema, type CommandsResponse, type CostRecordsResponse, type RunsPage } from '@runboard/protocol';
 import { TemplateConflictError, type Ledger } from '../store/ledger';
 import type { EventStreams } from '../stream/event-stream';
 import { FinishedOutputCache, followLive, replayFinished } from '../stream/run-output';
 import { badRequest, HttpError } from './errors';
-import { costsQuery, parseQuery, runOutputQuery, runsQuery, templatesQuery, withLastEventId } from './query-params';
+import { costRecordsQuery, costsQuery, parseQuery, runOutputQuery, runsQuery, templatesQuery, withLastEventId } from './query-params';
 
 export function commandRoutes(deps: {
   commands: CommandService;
@@ -133,13 +133,31 @@ export function commandRoutes(deps: {
   });
 
   r.get('/costs', (req, res) => {
-    const { groupBy, from, to, format } = parseQuery(costsQuery, req.query);
-    const costs = ledger.costs(groupBy, from, to);
+    const { groupBy, source, from, to, format } = parseQuery(costsQuery, req.query);
+    const costs = ledger.costs(groupBy, from, to, source);
     if (format === 'json') return void res.json(costs);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="runboard-costs-by-${groupBy}.csv"`);
     const lines = [`${groupBy},requests,input_tokens,output_tokens,cost_usd,unpriced`];
     for (const row of costs.rows) lines.push([csvField(row.key), row.requests, row.inputTokens, row.outputTokens, row.costUsd, row.unpriced].join(','));
+    res.send(lines.join('\n') + '\n');
+  });
+
+  r.get('/costs/records', (req, res) => {
+    const { source, limit, from, to, format } = parseQuery(costRecordsQuery, req.query);
+    // One more than asked tells whether there are more.
+    const records = ledger.costRecords({ from, to, source, limit: limit + 1 });
+    const truncated = records.length > limit;
+    if (truncated) records.length = limit;
+    if (format === 'json') {
+      const body: CostRecordsResponse = { from, to, records, truncated };
+      return void res.json(body);
+    }
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="runboard-cost-records.csv"');
+    const columns = ['t', 'provider', 'model', 'input_tokens', 'output_tokens', 'cost_usd', 'priced', 'duration_seconds', 'success', 'run_id', 'command', 'source'] as const;
+    const lines: string[] = [columns.join(',')];
+    for (const rec of records) lines.push(columns.map((c) => (rec[c] === null ? '' : typeof rec[c] === 'string' ? csvField(rec[c]) : String(rec[c]))).join(','));
     res.send(lines.join('\n') + '\n');
   });
 

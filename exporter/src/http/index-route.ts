@@ -22,6 +22,7 @@ export function indexRoute(): RequestHandler {
       runs: `${API_PREFIX}/runs`,
       templates: `${API_PREFIX}/templates`,
       costs: `${API_PREFIX}/costs`,
+      costRecords: `${API_PREFIX}/costs/records`,
     },
     auth: 'Authorization: Bearer <API token printed at start>; health and this index never need it',
     docs: 'README.md of the Runboard repository: sections "HTTP API", "Authentication" and "CLI"',

@@ -5,7 +5,7 @@
  * string, or an array of strings for a repeated parameter.
  */
 import { z } from 'zod';
-import { costGroupings, runOutcomes } from '@runboard/protocol';
+import { costGroupings, costSources, runOutcomes } from '@runboard/protocol';
 import { badRequest } from './errors';
 
 /** Parses `query` with `schema`; the first problem is thrown as a 400 naming its parameter. */
@@ -138,6 +138,12 @@ export const templatesQuery = z.object({ command: stringParam });
 
 /** GET /api/v1/costs: the last 7 days by default. */
 export const costsQuery = z
-  .object({ groupBy: enumParam(costGroupings).transform((g) => g ?? 'model') })
+  .object({ groupBy: enumParam(costGroupings).transform((g) => g ?? 'model'), source: enumParam(costSources) })
+  .and(timeRange(7 * 86_400_000))
+  .and(z.object({ format: enumParam(['json', 'csv'], 'must be json or csv').transform((f) => f ?? 'json') }));
+
+/** GET /api/v1/costs/records: the last 7 days by default, oldest first. */
+export const costRecordsQuery = z
+  .object({ source: enumParam(costSources), limit: intParam(1, 100_000).transform((n) => n ?? 1000) })
   .and(timeRange(7 * 86_400_000))
   .and(z.object({ format: enumParam(['json', 'csv'], 'must be json or csv').transform((f) => f ?? 'json') }));

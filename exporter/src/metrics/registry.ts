@@ -2,14 +2,16 @@
  * Every Prometheus metric the exporter serves (names as in README "Metrics (Prometheus)"), on a registry of its own
  * so an embedding app's default registry is left alone.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { ExpositionRegistry } from './exposition';
 import { LabelGuard } from './label-guard';
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const llmBuckets = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120];
 
 export function createMetrics(labelValues: number) {
-  const registry = new Registry();
+  // prom-client's registry with a /metrics writer that keeps unchanged series' text (exposition.ts).
+  const registry = new ExpositionRegistry();
   // The event-loop-delay monitor samples every 10 ms by default, which alone costs ~0.3% of a
   // core; 100 ms keeps the figure useful at a fraction of the cost.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
@@ -95,24 +97,34 @@ export function createMetrics(labelValues: number) {
     }),
     eventQueueDepth: new Gauge({ name: 'runboard_event_queue_depth', help: 'Events waiting to be processed.', registers: r }),
     // llm
-    llmRequests: new Counter({ name: 'runboard_llm_requests_total', help: 'LLM requests by outcome.', labelNames: ['provider', 'model', 'outcome'] as const, registers: r }),
-    llmTokens: new Counter({ name: 'runboard_llm_tokens_total', help: 'LLM tokens by type (input, output).', labelNames: ['provider', 'model', 'type'] as const, registers: r }),
+    llmRequests: new Counter({
+      name: 'runboard_llm_requests_total',
+      help: 'LLM requests by outcome and source (ingest, sdk, command, otlp, proxy).',
+      labelNames: ['provider', 'model', 'outcome', 'source'] as const,
+      registers: r,
+    }),
+    llmTokens: new Counter({
+      name: 'runboard_llm_tokens_total',
+      help: 'LLM tokens by type (input, output).',
+      labelNames: ['provider', 'model', 'type', 'source'] as const,
+      registers: r,
+    }),
     llmCost: new Counter({
       name: 'runboard_llm_cost_usd_total',
       help: 'LLM cost in US dollars (sent by the client or priced from the price table).',
-      labelNames: ['provider', 'model'] as const,
+      labelNames: ['provider', 'model', 'source'] as const,
       registers: r,
     }),
     llmUnpriced: new Counter({
       name: 'runboard_llm_unpriced_requests_total',
       help: 'LLM requests without cost_usd whose model has no price in the price table (tokens counted, cost not).',
-      labelNames: ['provider', 'model'] as const,
+      labelNames: ['provider', 'model', 'source'] as const,
       registers: r,
     }),
     llmDuration: new Histogram({
       name: 'runboard_llm_request_duration_seconds',
       help: 'LLM request latency.',
-      labelNames: ['provider', 'model'] as const,
+      labelNames: ['provider', 'model', 'source'] as const,
       buckets: llmBuckets,
       registers: r,
     }),
@@ -143,8 +155,31 @@ export function createMetrics(labelValues: number) {
     ingestRejected: new Counter({ name: 'runboard_ingest_rejected_total', help: 'Ingest requests or records rejected, by reason.', labelNames: ['reason'] as const, registers: r }),
     ledgerRefusedRecords: new Counter({
       name: 'runboard_ledger_refused_records_total',
-      help: 'LLM cost records the ledger refused to store (full disk or ledger.maxSizeBytes, read-only file, I/O error), by source (ingest, sdk, command); none of them is counted in the LLM metrics.',
+      help: 'LLM cost records the ledger refused to store (full disk or ledger.maxSizeBytes, read-only file, I/O error), by source (ingest, sdk, command, otlp, proxy); none of them is counted in the LLM metrics.',
       labelNames: ['source'] as const,
+      registers: r,
+    }),
+    otlpReceived: new Counter({
+      name: 'runboard_otlp_received_total',
+      help: 'Spans and metric data points received on the OTLP receiver (/v1/traces, /v1/metrics), by signal.',
+      labelNames: ['signal'] as const,
+      registers: r,
+    }),
+    otlpIgnored: new Counter({
+      name: 'runboard_otlp_ignored_total',
+      help: 'OTLP spans and data points accepted but not recorded, by signal and reason (not_genai, spans_preferred).',
+      labelNames: ['signal', 'reason'] as const,
+      registers: r,
+    }),
+    otlpRejected: new Counter({
+      name: 'runboard_otlp_rejected_total',
+      help: 'OTLP GenAI spans and data points rejected as invalid (reported to the client as partial success), by signal.',
+      labelNames: ['signal'] as const,
+      registers: r,
+    }),
+    otlpEvicted: new Counter({
+      name: 'runboard_otlp_streams_evicted_total',
+      help: 'Cumulative OTLP metric streams or span-sending apps forgotten because otlp.maxStreams was reached.',
       registers: r,
     }),
     ingestRecords: new Counter({

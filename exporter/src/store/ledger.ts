@@ -31,7 +31,7 @@ import { openDatabase } from './ledger/open';
 import { Retention } from './ledger/retention';
 import { RunStore } from './ledger/runs';
 import { TemplateStore } from './ledger/templates';
-import type { CostRecord, CostRecordInput, LedgerOptions, ListRunsQuery, PruneResult, PutTemplateInput } from './ledger/types';
+import type { CostRecord, CostRecordInput, CostSource, LedgerOptions, ListRunsQuery, PruneResult, PutTemplateInput } from './ledger/types';
 
 export { LedgerVersionError, migrations, latestVersion, runMigrations } from './migrations';
 export type { Migration } from './migrations';
@@ -135,14 +135,14 @@ export class Ledger {
   /**
    * Cost breakdown over records with from <= t <= to (ms). Whole UTC hours inside the range come
    * from the hourly rollups, the partial hours at either end from the records themselves, so the
-   * cost stays small however many records the range holds.
+   * cost stays small however many records the range holds. With `source`, that source's records only.
    */
-  costs(groupBy: CostGrouping, from: number, to: number): CostsResponse {
-    return this.costStore.costs(groupBy, from, to);
+  costs(groupBy: CostGrouping, from: number, to: number, source?: CostSource): CostsResponse {
+    return this.costStore.costs(groupBy, from, to, source);
   }
 
-  /** Raw cost records with from <= t <= to, oldest first, at most `limit` (default 100,000). */
-  costRecords(q: { from: number; to: number; limit?: number }): CostRecord[] {
+  /** Raw cost records with from <= t <= to (and of `source` when given), oldest first, at most `limit` (default 100,000). */
+  costRecords(q: { from: number; to: number; limit?: number; source?: CostSource }): CostRecord[] {
     return this.costStore.records(q);
   }
 

@@ -187,6 +187,32 @@ export const migrations: Migration[] = [
       CREATE INDEX cost_records_t ON cost_records (t);
     `,
   },
+  {
+    version: 5,
+    description: 'cost_hourly per source too (the costs API filters by source without scanning records)',
+    // Rebuilt from the records, which the rollups equal (README "The ledger").
+    up: `
+      CREATE TABLE cost_hourly_v5 (
+        hour           INTEGER NOT NULL,              -- ms since the epoch, start of the UTC hour
+        provider       TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        command        TEXT NOT NULL,                 -- '' for records without a command
+        source         TEXT NOT NULL,
+        requests       INTEGER NOT NULL,
+        input_tokens   INTEGER NOT NULL,
+        output_tokens  INTEGER NOT NULL,
+        cost_usd       REAL NOT NULL,                 -- priced records only
+        unpriced       INTEGER NOT NULL,
+        PRIMARY KEY (hour, provider, model, command, source)
+      ) WITHOUT ROWID;
+      INSERT INTO cost_hourly_v5
+        SELECT (t / 3600000) * 3600000, provider, model, coalesce(command, ''), source,
+               count(*), total(input_tokens), total(output_tokens), round(total(cost_usd), 9), total(cost_usd IS NULL)
+        FROM cost_records GROUP BY 1, 2, 3, 4, 5;
+      DROP TABLE cost_hourly;
+      ALTER TABLE cost_hourly_v5 RENAME TO cost_hourly;
+    `,
+  },
 ];
 
 /** The schema version the code knows: the last migration's. */

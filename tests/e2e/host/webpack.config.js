@@ -3,7 +3,7 @@
  * React, @grafana/data|ui|runtime, rxjs, lodash, @emotion/*, … from the real npm packages) for one
  * leg of the version matrix (`--env leg=grafana-12.4|grafana-13.2`, see legs.ts) into
  * tests/e2e/host/dist/<leg>/, once: tests/e2e/host/build.ts rebuilds only when a source changed.
- * Same swc-loader as the plugins' build (plugin-build/webpack.config.js).
+ * Same swc-loader as the plugins' build (create-plugin's .config/webpack, extended by each plugin's webpack.config.ts).
  */
 const fs = require('node:fs');
 const path = require('node:path');

@@ -4,7 +4,7 @@
  * every record (README "The ledger").
  */
 import type Database from 'better-sqlite3';
-import type { CostGrouping, CostRow, CostsResponse } from '@runboard/protocol';
+import type { CostGrouping, CostRow, CostSource, CostsResponse } from '@runboard/protocol';
 import { DAY_MS, HOUR_MS, type CostRecord, type CostRecordInput } from './types';
 import { roundUsd, USD_DECIMALS } from '../../money';
 
@@ -74,6 +74,7 @@ interface RollupDelta {
   provider: string;
   model: string;
   command: string;
+  source: CostSource;
   requests: number;
   input_tokens: number;
   output_tokens: number;
@@ -86,36 +87,40 @@ interface RollupDelta {
  * Retention subtracts these before deleting records; the integrity check compares all of them.
  */
 export function rollupsOfRecords(where = ''): string {
-  return `SELECT (t / ${HOUR_MS}) * ${HOUR_MS} AS hour, provider, model, coalesce(command, '') AS command,
+  return `SELECT (t / ${HOUR_MS}) * ${HOUR_MS} AS hour, provider, model, coalesce(command, '') AS command, source,
                  count(*) AS requests, total(input_tokens) AS input_tokens, total(output_tokens) AS output_tokens,
                  total(cost_usd) AS cost_usd, total(cost_usd IS NULL) AS unpriced
-          FROM cost_records ${where} GROUP BY 1, 2, 3, 4`;
+          FROM cost_records ${where} GROUP BY 1, 2, 3, 4, 5`;
 }
 
 export class CostStore {
   private readonly insertTx: (records: readonly CostRecordInput[]) => number;
-  private readonly recordsStmt: Database.Statement;
-  private readonly rawGroups: Record<CostGrouping, Database.Statement>;
-  private readonly rollupGroups: Record<CostGrouping, Database.Statement>;
+  /** [all sources, one source (a last parameter)]. */
+  private readonly recordsStmt: [Database.Statement, Database.Statement];
+  private readonly rawGroups: [Record<CostGrouping, Database.Statement>, Record<CostGrouping, Database.Statement>];
+  private readonly rollupGroups: [Record<CostGrouping, Database.Statement>, Record<CostGrouping, Database.Statement>];
 
   constructor(private readonly db: Database.Database) {
     const insertCost = db.prepare(`${INSERT_COST} ${COST_ROW}`);
     const insertCostChunk = db.prepare(`${INSERT_COST} ${Array(COST_CHUNK).fill(COST_ROW).join(', ')}`);
     const upsertRollup = db.prepare(
-      `INSERT INTO cost_hourly (hour, provider, model, command, requests, input_tokens, output_tokens, cost_usd, unpriced)
-       VALUES (@hour, @provider, @model, @command, @requests, @input_tokens, @output_tokens, @cost_usd, @unpriced)
-       ON CONFLICT (hour, provider, model, command) DO UPDATE SET
+      `INSERT INTO cost_hourly (hour, provider, model, command, source, requests, input_tokens, output_tokens, cost_usd, unpriced)
+       VALUES (@hour, @provider, @model, @command, @source, @requests, @input_tokens, @output_tokens, @cost_usd, @unpriced)
+       ON CONFLICT (hour, provider, model, command, source) DO UPDATE SET
          requests = requests + excluded.requests, input_tokens = input_tokens + excluded.input_tokens,
          output_tokens = output_tokens + excluded.output_tokens, cost_usd = round(cost_usd + excluded.cost_usd, ${USD_DECIMALS}),
          unpriced = unpriced + excluded.unpriced`,
     );
-    this.recordsStmt = db.prepare(`SELECT * FROM cost_records WHERE t >= ? AND t <= ? ORDER BY t, id LIMIT ?`);
-    this.rawGroups = Object.fromEntries(
-      Object.entries(RAW_KEY).map(([g, key]) => [g, db.prepare(`SELECT ${key} AS key, ${RAW_AGG} FROM cost_records WHERE t >= ? AND t <= ? GROUP BY 1`)]),
-    ) as Record<CostGrouping, Database.Statement>;
-    this.rollupGroups = Object.fromEntries(
-      Object.entries(ROLLUP_KEY).map(([g, key]) => [g, db.prepare(`SELECT ${key} AS key, ${ROLLUP_AGG} FROM cost_hourly WHERE hour >= ? AND hour < ? GROUP BY 1`)]),
-    ) as Record<CostGrouping, Database.Statement>;
+    const bySource = ['', ' AND source = ?'] as const;
+    const [all, one] = bySource.map((and) => db.prepare(`SELECT * FROM cost_records WHERE t >= ? AND t <= ?${and} ORDER BY t, id LIMIT ?`));
+    this.recordsStmt = [all, one];
+    const groups = (keys: Record<CostGrouping, string>, sql: (key: string, and: string) => string) =>
+      bySource.map((and) => Object.fromEntries(Object.entries(keys).map(([g, key]) => [g, db.prepare(sql(key, and))])) as Record<CostGrouping, Database.Statement>) as [
+        Record<CostGrouping, Database.Statement>,
+        Record<CostGrouping, Database.Statement>,
+      ];
+    this.rawGroups = groups(RAW_KEY, (key, and) => `SELECT ${key} AS key, ${RAW_AGG} FROM cost_records WHERE t >= ? AND t <= ?${and} GROUP BY 1`);
+    this.rollupGroups = groups(ROLLUP_KEY, (key, and) => `SELECT ${key} AS key, ${ROLLUP_AGG} FROM cost_hourly WHERE hour >= ? AND hour < ?${and} GROUP BY 1`);
     const params: unknown[] = new Array(COST_COLUMNS * COST_CHUNK);
     this.insertTx = db.transaction((records: readonly CostRecordInput[]) => {
       // Rows go in COST_CHUNK at a time through one multi-row INSERT (half the cost of one call
@@ -139,10 +144,10 @@ export class CostStore {
           insertCost.run(row);
         }
         const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-        const key = `${hour}\u0000${r.provider}\u0000${r.model}\u0000${command ?? ''}`;
+        const key = `${hour}\u0000${r.provider}\u0000${r.model}\u0000${command ?? ''}\u0000${r.source}`;
         let d = deltas.get(key);
         if (!d) {
-          d = { hour, provider: r.provider, model: r.model, command: command ?? '', requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, unpriced: 0 };
+          d = { hour, provider: r.provider, model: r.model, command: command ?? '', source: r.source, requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, unpriced: 0 };
           deltas.set(key, d);
         }
         d.requests += 1;
@@ -161,10 +166,14 @@ export class CostStore {
     return this.insertTx(records);
   }
 
-  costs(groupBy: CostGrouping, from: number, to: number): CostsResponse {
-    const raw = this.rawGroups[groupBy];
-    const rollup = this.rollupGroups[groupBy];
-    if (!raw || !rollup) throw new Error(`unknown cost grouping "${String(groupBy)}"`);
+  costs(groupBy: CostGrouping, from: number, to: number, source?: CostSource): CostsResponse {
+    const f = source === undefined ? 0 : 1;
+    const rawStmt = this.rawGroups[f][groupBy];
+    const rollupStmt = this.rollupGroups[f][groupBy];
+    if (!rawStmt || !rollupStmt) throw new Error(`unknown cost grouping "${String(groupBy)}"`);
+    const filter = source === undefined ? [] : [source];
+    const raw = { all: (a: number, b: number) => rawStmt.all(a, b, ...filter) };
+    const rollup = { all: (a: number, b: number) => rollupStmt.all(a, b, ...filter) };
     // Hours [fullFrom, fullTo) lie wholly inside [from, to] (timestamps are whole ms).
     const fullFrom = Math.ceil(from / HOUR_MS) * HOUR_MS;
     const fullTo = Math.floor((Math.floor(to) + 1) / HOUR_MS) * HOUR_MS;
@@ -200,8 +209,9 @@ export class CostStore {
     return { groupBy, from, to, rows, total: totalRow };
   }
 
-  records(q: { from: number; to: number; limit?: number }): CostRecord[] {
-    const rows = this.recordsStmt.all(q.from, q.to, Math.max(0, Math.floor(q.limit ?? 100_000))) as CostRecordRow[];
+  records(q: { from: number; to: number; limit?: number; source?: CostSource }): CostRecord[] {
+    const limit = Math.max(0, Math.floor(q.limit ?? 100_000));
+    const rows = (q.source === undefined ? this.recordsStmt[0].all(q.from, q.to, limit) : this.recordsStmt[1].all(q.from, q.to, q.source, limit)) as CostRecordRow[];
     return rows.map((r) => ({ ...r, success: r.success !== 0 }));
   }
 }

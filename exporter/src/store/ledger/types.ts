@@ -1,5 +1,5 @@
 /** The ledger's option and record types (the facade, ../ledger.ts, re-exports them). */
-import type { ParameterValue, RunOutcome, RunStatus } from '@runboard/protocol';
+import type { CostRecord, CostSource, ParameterValue, RunOutcome, RunStatus } from '@runboard/protocol';
 import type { LedgerWriteError } from './errors';
 
 export interface LedgerOptions {
@@ -47,28 +47,8 @@ export interface CostRecordInput {
   source: CostSource;
 }
 
-/**
- * Where a cost record came from: the ingest API, the in-process SDK, a command's `::llm` line,
- * the OTLP receiver, or the OpenAI-compatible recording proxy.
- */
-export type CostSource = 'ingest' | 'sdk' | 'command' | 'otlp' | 'proxy';
-
-/** A stored cost record (CSV export). */
-export interface CostRecord {
-  id: number;
-  t: number;
-  provider: string;
-  model: string;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number | null;
-  priced: 'client' | 'table' | 'unpriced';
-  duration_seconds: number | null;
-  success: boolean;
-  run_id: string | null;
-  command: string | null;
-  source: CostSource;
-}
+// The wire types of cost records live in @runboard/protocol; the ledger stores and returns them.
+export type { CostRecord, CostSource };
 
 export interface ListRunsQuery {
   command?: string;

@@ -1,0 +1,184 @@
+/**
+ * The /metrics text, written without prom-client's per-scrape churn. prom-client's
+ * `Registry.metrics()` builds an object per sample (for a histogram, one per bucket with a fresh
+ * labels object), formats and escapes every label set again and joins arrays of lines, on every
+ * scrape, though most series have not changed since the last one. Scraped once a second this
+ * was most of the exporter's scraped CPU and the allocation that made V8 grow its young
+ * generation (bench/README.md, "Exporter changes").
+ *
+ * `ExpositionRegistry` writes the same bytes as prom-client's text format (tests/exporter/
+ * exposition.test.ts compares them) from the metrics' own state: each series' label text is
+ * formatted once, a series' lines are kept until its value changes, and a metric's text until
+ * one of its series changes. Collect callbacks (prom-client's default metrics among them) still
+ * run on every scrape, as before. Anything this writer does not cover (OpenMetrics, default
+ * labels, exemplars, other metric types) goes through prom-client unchanged.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+type Labels = Record<string, string | number>;
+interface ValueEntry {
+  value: number;
+  labels: Labels;
+}
+interface HistogramEntry {
+  labels: Labels;
+  bucketValues: Record<string, number>;
+  sum: number;
+  count: number;
+}
+/** The fields of prom-client's metric classes this writer reads (public in its JS, not in its types). */
+interface MetricState {
+  name: string;
+  help: string;
+  type: string;
+  hashMap: Record<string, ValueEntry | HistogramEntry>;
+  collect?: () => unknown;
+  enableExemplars?: boolean;
+  upperBounds?: number[];
+}
+
+/** One series' lines as last written, and what they were written from. */
+interface SeriesText {
+  labels: Labels;
+  /** Histograms: the series object its lines were written from (zero() and reset() replace it). */
+  entry?: HistogramEntry;
+  /** Counters and gauges: the value; histograms: the count (it grows with every observation). */
+  value: number;
+  sum: number;
+  text: string;
+  /** Histograms: the line starts, everything before the value. */
+  prefixes?: string[];
+}
+
+interface MetricText {
+  header: string;
+  series: Map<string, SeriesText>;
+  text: string;
+}
+
+export class ExpositionRegistry extends Registry {
+  private readonly texts = new WeakMap<object, MetricText>();
+
+  override async metrics(): Promise<string> {
+    if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(this.defaultLabels()).length > 0) return super.metrics();
+    const metrics = this.getMetricsAsArray() as unknown as MetricState[];
+    // As prom-client does: every collect callback runs before any value is read.
+    const pending: Promise<unknown>[] = [];
+    const fallback = new Map<MetricState, Promise<string>>();
+    for (const m of metrics) {
+      if (!covered(m)) fallback.set(m, this.getSingleMetricAsString(m.name));
+      else if (m.collect) {
+        const v = m.collect();
+        if (v instanceof Promise) pending.push(v);
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
+    const parts: string[] = [];
+    for (const m of metrics) {
+      const f = fallback.get(m);
+      parts.push(f ? await f : this.metricText(m));
+    }
+    return `${parts.join('\n\n')}\n`;
+  }
+
+  private defaultLabels(): Labels {
+    return (this as unknown as { _defaultLabels: Labels })._defaultLabels ?? {};
+  }
+
+  private metricText(m: MetricState): string {
+    let cache = this.texts.get(m);
+    const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
+    if (!cache || cache.header !== header) {
+      cache = { header, series: new Map(), text: '' };
+      this.texts.set(m, cache);
+    }
+    const old = cache.series;
+    const hist = m.type === 'histogram';
+    let changed = cache.text === '';
+    let n = 0;
+    for (const key in m.hashMap) {
+      n++;
+      const entry = m.hashMap[key];
+      const s = old.get(key);
+      if (hist) {
+        const e = entry as HistogramEntry;
+        if (s === undefined || s.entry !== e || s.value !== e.count || !Object.is(s.sum, e.sum)) {
+          old.set(key, histogramText(m, e, s?.labels === e.labels ? s.prefixes : undefined));
+          changed = true;
+        }
+      } else {
+        const e = entry as ValueEntry;
+        if (s === undefined || s.labels !== e.labels || !Object.is(s.value, e.value)) {
+          const start = s?.labels === e.labels ? s.text.slice(0, s.text.lastIndexOf(' ') + 1) : `${escapeString(m.name)}${labelText(e.labels)} `;
+          old.set(key, { labels: e.labels, value: e.value, sum: 0, text: start + valueString(e.value) });
+          changed = true;
+        }
+      }
+    }
+    if (n !== old.size) {
+      // Series were removed (or reset): keep only those still there.
+      for (const key of old.keys()) if (!(key in m.hashMap)) old.delete(key);
+      changed = true;
+    }
+    if (changed) {
+      let text = cache.header;
+      // Written in the metric's own order (insertion order of its series), as prom-client does.
+      for (const key in m.hashMap) text += `\n${old.get(key)!.text}`;
+      cache.text = text;
+    }
+    return cache.text;
+  }
+}
+
+function covered(m: MetricState): boolean {
+  if (m.enableExemplars) return false;
+  return m instanceof Counter || m instanceof Gauge || m instanceof Histogram;
+}
+
+function histogramText(m: MetricState, e: HistogramEntry, known: string[] | undefined): SeriesText {
+  const bounds = m.upperBounds!;
+  const name = escapeString(m.name);
+  let prefixes = known;
+  if (!prefixes) {
+    // prom-client puts `le` first, then the series' own labels.
+    const own = formatLabels(e.labels).join(',');
+    const withLe = (le: string) => `${name}_bucket{${own === '' ? `le="${le}"` : `le="${le}",${own}`}} `;
+    const plain = own === '' ? '' : `{${own}}`;
+    prefixes = [...bounds.map((b) => withLe(String(b))), withLe('+Inf'), `${name}_sum${plain} `, `${name}_count${plain} `];
+  }
+  let text = '';
+  let acc = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    acc += e.bucketValues[bounds[i]];
+    text += `${prefixes[i]}${valueString(acc)}\n`;
+  }
+  const k = bounds.length;
+  text += `${prefixes[k]}${valueString(e.count)}\n${prefixes[k + 1]}${valueString(e.sum)}\n${prefixes[k + 2]}${valueString(e.count)}`;
+  return { labels: e.labels, entry: e, value: e.count, sum: e.sum, text, prefixes };
+}
+
+function labelText(labels: Labels): string {
+  const f = formatLabels(labels);
+  return f.length > 0 ? `{${f.join(',')}}` : '';
+}
+
+// The helpers below are prom-client's (lib/registry.js, lib/util.js), so the bytes are the same.
+function formatLabels(labels: Labels): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(labels)) out.push(`${name}="${escapeLabelValue(value)}"`);
+  return out;
+}
+
+function escapeLabelValue(v: string | number): string | number {
+  return typeof v === 'string' ? escapeString(v).replace(/"/g, '\\"') : v;
+}
+
+function escapeString(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function valueString(v: number): string {
+  if (Number.isNaN(v)) return 'Nan';
+  if (!Number.isFinite(v)) return v < 0 ? '-Inf' : '+Inf';
+  return `${v}`;
+}

@@ -1,0 +1,304 @@
+/**
+ * The OpenAI-compatible recording proxy (README "OpenAI-compatible recording proxy"): an app sets
+ * its client's base URL to `/proxy/<upstream>/v1` and adds `X-Runboard-Token`; chat completions,
+ * the Responses API and embeddings go to the configured upstream, and the answer comes back as
+ * the upstream sent it (status, headers but hop-by-hop ones, body chunk by chunk). Each call is
+ * then recorded, ledger first, with source `proxy`.
+ *
+ * The app's `Authorization` (its provider key) is passed to the upstream and nowhere else: it is
+ * never read, logged, stored or put in a metric. The request runs before Express (like the
+ * stream fast path in app.ts): the body must reach the upstream as it was sent, and the answer
+ * must not wait for any middleware.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import type { LlmRecord } from '@runboard/protocol';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import { sendError } from '../http/errors';
+import type { LedgerWriteError } from '../store/ledger';
+import { ENDPOINTS, JsonUsageReader, StreamUsageReader, type Endpoint, type Usage } from './usage';
+
+export const PROXY_PREFIX = '/proxy/';
+export const TOKEN_HEADER = 'x-runboard-token';
+export const TAG_HEADER = 'x-runboard-tag';
+
+/** A caller's tag: kept in the cost record's command column, so it is bounded like a command id. */
+const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ours and those the proxy sets itself. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length', 'accept-encoding', TOKEN_HEADER, TAG_HEADER]);
+
+export interface ProxyDeps {
+  config: Config['proxy'];
+  /** The API token check (http/auth.ts), given `Bearer <token>`. */
+  checkToken: (authorization: string | undefined) => boolean;
+  record: (rec: Omit<LlmRecord, 'kind'>, tag: string | undefined) => LedgerWriteError | undefined;
+  log: Logger;
+}
+
+interface Upstream {
+  name: string;
+  provider: string;
+  base: URL;
+  agent: http.Agent;
+  request: typeof http.request;
+}
+
+/** The request listener for paths under /proxy/ when the proxy is on. */
+export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { config } = deps;
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    const base = new URL(u.url.replace(/\/+$/, ''));
+    const secure = base.protocol === 'https:';
+    // Kept-alive connections: a new TCP (and TLS) handshake per call would be most of the added latency.
+    const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: config.maxConcurrent });
+    upstreams.set(name, { name, provider: u.provider, base, agent, request: secure ? https.request : http.request });
+  }
+  const timeoutMs = config.timeoutSeconds * 1000;
+  let inFlight = 0;
+  const perClient = new Map<string, number>();
+  const warned = new Map<string, number>();
+
+  /** An upstream that cannot be reached is logged once a minute, not once per call. */
+  const warnUpstream = (up: Upstream, what: string) => {
+    const now = Date.now();
+    if ((warned.get(up.name) ?? 0) > now - 60_000) return;
+    warned.set(up.name, now);
+    deps.log.warn(`proxy: upstream "${up.name}" (${up.base.origin}): ${what}`);
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const match = /^\/proxy\/([^/]+)\/v1\/(.+)$/.exec(pathname);
+    const up = match ? upstreams.get(match[1]) : undefined;
+    const endpoint = match ? (ENDPOINTS as readonly string[]).find((e) => e === match[2]) : undefined;
+    if (!up || !endpoint) {
+      return drain(
+        req,
+        res,
+        404,
+        'not_found',
+        `no proxy route ${req.method} ${pathname.slice(0, 200)}: use /proxy/<upstream>/v1/{${ENDPOINTS.join(',')}} with an upstream of proxy.upstreams`,
+      );
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return drain(req, res, 405, 'method_not_allowed', `${pathname.slice(0, 200)} takes POST`);
+    }
+    const token = req.headers[TOKEN_HEADER];
+    if (typeof token !== 'string' || !deps.checkToken(`Bearer ${token}`)) {
+      return drain(
+        req,
+        res,
+        401,
+        'unauthorized',
+        token ? 'invalid API token in X-Runboard-Token' : 'missing API token: send "X-Runboard-Token: <token>" (the provider key stays in Authorization)',
+      );
+    }
+    const tagHeader = req.headers[TAG_HEADER];
+    if (tagHeader !== undefined && (typeof tagHeader !== 'string' || !TAG_PATTERN.test(tagHeader))) {
+      return drain(req, res, 400, 'invalid_request', 'X-Runboard-Tag: must be 1-64 letters, digits, ".", "_", ":", "/" or "-", starting with a letter or digit', 'X-Runboard-Tag');
+    }
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > config.bodyBytes) {
+      res.setHeader('Connection', 'close');
+      return drain(req, res, 413, 'body_too_large', `request body is larger than the limit of ${config.bodyBytes} bytes (proxy.bodyBytes)`);
+    }
+    let addr = req.socket.remoteAddress ?? '';
+    if (addr.startsWith('::ffff:') && addr.includes('.')) addr = addr.slice(7);
+    const mine = perClient.get(addr) ?? 0;
+    if (inFlight >= config.maxConcurrent || mine >= config.maxConcurrentPerClient) {
+      res.setHeader('Retry-After', '1');
+      const which =
+        inFlight >= config.maxConcurrent
+          ? `${config.maxConcurrent} proxied requests in progress (proxy.maxConcurrent)`
+          : `${config.maxConcurrentPerClient} proxied requests in progress from this client (proxy.maxConcurrentPerClient)`;
+      return drain(req, res, 503, 'proxy_busy', `${which}; retry later`);
+    }
+    inFlight++;
+    perClient.set(addr, mine + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inFlight--;
+      const n = (perClient.get(addr) ?? 1) - 1;
+      if (n <= 0) perClient.delete(addr);
+      else perClient.set(addr, n);
+    };
+    res.once('close', release);
+    readBody(req, config.bodyBytes, (err, body) => {
+      if (err || !body) {
+        if (err === 'too_large') {
+          res.setHeader('Connection', 'close');
+          return sendError(res, 413, 'body_too_large', `request body is larger than the limit of ${config.bodyBytes} bytes (proxy.bodyBytes)`);
+        }
+        return void res.destroy();
+      }
+      forward({ req, res, up, endpoint: endpoint as Endpoint, body, tag: tagHeader, query: q < 0 ? '' : url.slice(q) });
+    });
+  };
+
+  function forward(o: { req: IncomingMessage; res: ServerResponse; up: Upstream; endpoint: Endpoint; body: Buffer; tag: string | undefined; query: string }): void {
+    const { req, res, up, endpoint, body, tag } = o;
+    const t = Date.now();
+    const started = performance.now();
+    const requestModel = modelOfRequest(body);
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!NOT_FORWARDED.has(k) && v !== undefined) headers[k] = v;
+    // Uncompressed, so the proxy can read the usage from its copy of the answer.
+    headers['accept-encoding'] = 'identity';
+    headers['content-length'] = body.length;
+    const target = new URL(up.base.href + '/' + endpoint + o.query);
+
+    let finished = false;
+    let usage: Usage | undefined;
+    let status = 0;
+    const finish = (success: boolean) => {
+      if (finished) return;
+      finished = true;
+      const rec: Omit<LlmRecord, 'kind'> = {
+        t,
+        provider: up.provider,
+        model: boundedModel(usage?.model ?? requestModel),
+        input_tokens: usage?.inputTokens ?? 0,
+        output_tokens: usage?.outputTokens ?? 0,
+        duration_seconds: (performance.now() - started) / 1000,
+        success: success && status < 400,
+      };
+      // Ledger first; a refusal was counted (runboard_ledger_refused_records_total) and logged by
+      // the ledger's owner, and the app already has its answer: nothing more to do here.
+      deps.record(rec, tag);
+    };
+
+    const upReq = up.request(target, { method: 'POST', headers, agent: up.agent });
+    upReq.on('socket', (s) => s.setNoDelay(true));
+    upReq.setTimeout(timeoutMs, () => upReq.destroy(new TimeoutError()));
+    // The app went away: stop the upstream call too; recorded as a failure with what was seen.
+    res.once('close', () => {
+      if (!res.writableFinished) upReq.destroy();
+    });
+    let responded = false;
+    upReq.on('error', (err) => {
+      // Once the answer has started, its own handlers record it, with what the copy showed.
+      if (responded) return void res.destroy();
+      if (!res.headersSent) {
+        if (err instanceof TimeoutError) {
+          warnUpstream(up, `no answer within ${config.timeoutSeconds} s (proxy.timeoutSeconds)`);
+          sendError(res, 504, 'upstream_timeout', `upstream "${up.name}" did not answer within ${config.timeoutSeconds} s (proxy.timeoutSeconds)`);
+        } else if (!res.destroyed) {
+          warnUpstream(up, describe(err));
+          sendError(res, 502, 'upstream_unreachable', `upstream "${up.name}" could not be reached: ${describe(err)}`);
+        }
+      } else {
+        res.destroy();
+      }
+      finish(false);
+    });
+    upReq.on('response', (upRes) => {
+      responded = true;
+      status = upRes.statusCode ?? 502;
+      const outHeaders: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) outHeaders[k] = v;
+      const streamed = /^text\/event-stream\b/i.test(String(upRes.headers['content-type'] ?? ''));
+      res.writeHead(status, upRes.statusMessage, outHeaders);
+      if (streamed) res.flushHeaders();
+      const json = !streamed && status < 400 ? new JsonUsageReader(endpoint) : undefined;
+      const sse = streamed ? new StreamUsageReader(endpoint) : undefined;
+      // Each chunk goes to the app as it arrives; back-pressure from a slow app pauses the upstream.
+      upRes.on('data', (chunk: Buffer) => {
+        if (!res.write(chunk)) {
+          upRes.pause();
+          res.once('drain', () => upRes.resume());
+        }
+        json?.push(chunk);
+        sse?.push(chunk);
+      });
+      const done = (complete: boolean) => {
+        sse?.end();
+        void (sse?.done ?? Promise.resolve()).then(() => {
+          if (json) usage = json.result();
+          if (sse) usage = { model: sse.model, inputTokens: sse.inputTokens, outputTokens: sse.outputTokens };
+          finish(complete && (!sse || (sse.completed && !sse.failed)));
+        });
+      };
+      upRes.on('end', () => res.end(() => done(true)));
+      // Cut by the upstream (or by the timeout between chunks): the app's answer is cut too.
+      upRes.on('aborted', () => {
+        res.destroy();
+        done(false);
+      });
+      upRes.on('error', () => {
+        res.destroy();
+        done(false);
+      });
+      res.once('close', () => {
+        if (!res.writableFinished) done(false);
+      });
+    });
+    upReq.end(body);
+  }
+}
+
+class TimeoutError extends Error {
+  constructor() {
+    super('timeout');
+  }
+}
+
+function describe(err: NodeJS.ErrnoException): string {
+  return err.code ? `${err.code}` : err.message.slice(0, 200);
+}
+
+/** The request's `model`, when the body is a JSON object that names one. */
+function modelOfRequest(body: Buffer): string | undefined {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as { model?: unknown } | null;
+    return v !== null && typeof v === 'object' && typeof v.model === 'string' && v.model !== '' ? v.model : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A model name as a record's label value (README "HTTP API": bounded, printable). */
+function boundedModel(model: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const m = (model ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 256);
+  return m === '' ? 'unknown' : m;
+}
+
+/** Reads the request body up to `limit` bytes; a longer one is refused as soon as it passes the limit. */
+function readBody(req: IncomingMessage, limit: number, done: (err: 'too_large' | 'aborted' | undefined, body?: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (c: Buffer) => {
+    if (over) return;
+    size += c.length;
+    if (size > limit) {
+      over = true;
+      chunks.length = 0;
+      done('too_large');
+      return;
+    }
+    chunks.push(c);
+  });
+  req.on('end', () => {
+    if (!over) done(undefined, Buffer.concat(chunks, size));
+  });
+  req.on('aborted', () => {
+    if (!over) done('aborted');
+  });
+}
+
+/** Answers an error without reading the body (it is dropped as it arrives, so the answer is not reset). */
+function drain(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, field?: string): void {
+  req.resume();
+  sendError(res, status, code, message, field);
+}

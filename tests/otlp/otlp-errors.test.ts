@@ -1,0 +1,236 @@
+/**
+ * The OTLP receiver's answers (README "OpenTelemetry (OTLP)"), as the OTLP/HTTP specification
+ * says: a google.rpc.Status body in the request's encoding for every error, partial success for
+ * rejected GenAI items, gzip bounded by limits.bodyBytes (a gzip bomb is refused without being
+ * inflated: checked by the exporter's memory), 503 + Retry-After when the ledger refuses, and
+ * the cumulative-stream rules a hand-made payload can pin down.
+ */
+import zlib from 'node:zlib';
+import { otlpTypes } from '../../exporter/src/otlp/proto';
+import type { RunningExporter } from '../helpers/exporter-process';
+import { mb, metricValue, metricsText, report, request, rssOf, startWith, type RawResponse } from '../hardening/harness';
+import { figures } from './helpers';
+
+const types = otlpTypes();
+const BODY_LIMIT = 256 * 1024;
+let exp: RunningExporter;
+
+beforeAll(async () => {
+  exp = await startWith({ limits: { requestsPerSecond: 0, bodyBytes: BODY_LIMIT }, prices: { 'm-ok': { input: 1, output: 1 } } });
+});
+afterAll(async () => {
+  await exp?.stop();
+});
+
+const attr = (key: string, v: string | number) => ({ key, value: typeof v === 'string' ? { stringValue: v } : { intValue: String(v) } });
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+function spansPayload(service: string, spans: Array<Record<string, string | number>>) {
+  const end = nowNs();
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [attr('service.name', service)] },
+        scopeSpans: [
+          {
+            scope: { name: 'hand-made' },
+            spans: spans.map((a, i) => ({
+              traceId: '5b8efff798038103d269b633813fc60c',
+              spanId: 'eee19b7ec3c1b17' + i,
+              name: 'chat',
+              kind: 3,
+              startTimeUnixNano: String(end - 500_000_000n),
+              endTimeUnixNano: String(end),
+              attributes: Object.entries(a).map(([k, v]) => attr(k, v)),
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const H = () => ({ Authorization: `Bearer ${exp.token}` });
+const post = (path: string, body: Buffer | string, headers: Record<string, string>) => request(exp.url, 'POST', path, { headers: { ...H(), ...headers }, body });
+const postJson = (path: string, body: unknown) => post(path, JSON.stringify(body), { 'Content-Type': 'application/json' });
+const statusOf = (res: RawResponse) =>
+  String(res.headers['content-type']).startsWith('application/x-protobuf')
+    ? (types.status.toObject(types.status.decode(res.body)) as { code: number; message: string })
+    : (JSON.parse(res.text) as { code: number; message: string });
+
+const GOOD = {
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.response.model': 'm-ok',
+  'gen_ai.usage.input_tokens': 10,
+  'gen_ai.usage.output_tokens': 5,
+};
+
+describe('OTLP/HTTP answers', () => {
+  it('no token: 401 with a Status body, nothing counted', async () => {
+    const res = await request(exp.url, 'POST', '/v1/traces', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(spansPayload('no-token', [{ ...GOOD, 'gen_ai.response.model': 'm-401' }])),
+    });
+    expect(res.status).toBe(401);
+    expect(statusOf(res)).toEqual({ code: 16, message: expect.stringContaining('missing API token') });
+    expect((await figures(exp, 'openai', 'm-401')).ledger.requests).toBe(0);
+  });
+
+  it('an unknown content type: 415', async () => {
+    const res = await post('/v1/metrics', 'hello', { 'Content-Type': 'text/plain' });
+    expect(res.status).toBe(415);
+    expect(statusOf(res).message).toMatch(/application\/x-protobuf or application\/json/);
+  });
+
+  it('malformed protobuf: 400 with a protobuf Status naming the problem', async () => {
+    const res = await post('/v1/traces', Buffer.from('this is not protobuf at all'), { 'Content-Type': 'application/x-protobuf' });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/x-protobuf/);
+    expect(statusOf(res)).toEqual({ code: 3, message: expect.stringMatching(/not a valid OTLP ExportTraceServiceRequest in protobuf: .+/) });
+  });
+
+  it('malformed JSON (not JSON, or not the OTLP shape): 400 with a JSON Status', async () => {
+    for (const body of ['{"resourceSpans": [', '{"resourceMetrics": "everything"}']) {
+      const res = await post(body.includes('Metrics') ? '/v1/metrics' : '/v1/traces', body, { 'Content-Type': 'application/json' });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(statusOf(res)).toEqual({ code: 3, message: expect.stringMatching(/not a valid OTLP Export(Trace|Metrics)ServiceRequest in JSON: .+/) });
+    }
+  });
+
+  it('partial success: the invalid GenAI span is rejected and reported, the valid one counted, the others ignored', async () => {
+    const payload = spansPayload('partial', [
+      { ...GOOD, 'gen_ai.response.model': 'm-partial' },
+      { 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 3 },
+      { 'http.route': '/x' },
+    ]);
+    const res = await postJson('/v1/traces', payload);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: expect.stringContaining('gen_ai.response.model') } });
+    // The same over protobuf, answered in protobuf.
+    const pb = await post('/v1/traces', Buffer.from(types.traceRequest.encode(types.traceRequest.fromObject(payload)).finish()), { 'Content-Type': 'application/x-protobuf' });
+    expect(pb.status).toBe(200);
+    const answer = types.traceResponse.toObject(types.traceResponse.decode(pb.body), { longs: Number }) as { partialSuccess: { rejectedSpans: number; errorMessage: string } };
+    expect(answer.partialSuccess.rejectedSpans).toBe(1);
+    const f = await figures(exp, 'openai', 'm-partial');
+    expect([f.ledger.requests, f.metrics.requests, f.ledger.input, f.metrics.input]).toEqual([2, 2, 20, 20]);
+    expect(metricValue(await metricsText(exp), 'runboard_otlp_rejected_total', { signal: 'traces' })).toBe(2);
+  });
+
+  it('a fully accepted request: 200 with an empty response', async () => {
+    const res = await postJson('/v1/traces', spansPayload('ok', [{ ...GOOD, 'gen_ai.response.model': 'm-ok' }]));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({});
+  });
+
+  it('gzip: a compressed protobuf request is inflated and counted', async () => {
+    const payload = spansPayload('gzip', [{ ...GOOD, 'gen_ai.response.model': 'm-gzip', 'gen_ai.usage.input_tokens': 1234 }]);
+    const body = zlib.gzipSync(types.traceRequest.encode(types.traceRequest.fromObject(payload)).finish());
+    const res = await post('/v1/traces', body, { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect((await figures(exp, 'openai', 'm-gzip')).metrics.input).toBe(1234);
+    const bad = await post('/v1/traces', Buffer.from('not gzip'), { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' });
+    expect(bad.status).toBe(400);
+    const br = await post('/v1/traces', body, { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'br' });
+    expect(br.status).toBe(415);
+  });
+
+  it('a body over limits.bodyBytes: 413', async () => {
+    const res = await post('/v1/traces', Buffer.alloc(BODY_LIMIT + 1), { 'Content-Type': 'application/x-protobuf' });
+    expect(res.status).toBe(413);
+    expect(statusOf(res).code).toBe(8);
+  });
+
+  it('a gzip bomb (240 MiB of zeros in well under limits.bodyBytes) is refused with 413 without being inflated', async () => {
+    // Concatenated gzip members are one valid gzip stream: 30 members of 8 MiB of zeros each.
+    const member = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024), { level: 9 });
+    const bomb = Buffer.concat(Array.from({ length: 30 }, () => member));
+    expect(bomb.length).toBeLessThan(BODY_LIMIT);
+    const before = rssOf(exp.child.pid);
+    const started = Date.now();
+    const res = await post('/v1/metrics', bomb, { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' });
+    const ms = Date.now() - started;
+    const grew = rssOf(exp.child.pid) - before;
+    report('otlp-gzip-bomb', { compressedKiB: Math.round(bomb.length / 1024), inflatedMiB: 240, answerMs: ms, rssGrowthMiB: mb(grew) });
+    expect(res.status).toBe(413);
+    // Inflating it would take 240 MiB; the receiver stops at the limit (256 KiB).
+    expect(grew).toBeLessThan(64 * 1024 * 1024);
+    expect(ms).toBeLessThan(5000);
+  });
+});
+
+describe('cumulative streams (hand-made points)', () => {
+  function point(start: bigint, count: number, sum: number) {
+    return {
+      resourceMetrics: [
+        {
+          resource: { attributes: [attr('service.name', 'hand-cumulative')] },
+          scopeMetrics: [
+            {
+              scope: { name: 'hand-made' },
+              metrics: [
+                {
+                  name: 'gen_ai.client.token.usage',
+                  histogram: {
+                    aggregationTemporality: 2,
+                    dataPoints: [
+                      {
+                        startTimeUnixNano: String(start),
+                        timeUnixNano: String(nowNs()),
+                        count: String(count),
+                        sum,
+                        attributes: [attr('gen_ai.provider.name', 'openai'), attr('gen_ai.request.model', 'm-cumul'), attr('gen_ai.token.type', 'input')],
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+  }
+
+  it('a stream that began before the exporter started is a baseline; a lower value is a restart, counted whole, never negative', async () => {
+    const old = nowNs() - 3600n * 1_000_000_000n;
+    const send = async (start: bigint, count: number, sum: number) => expect((await postJson('/v1/metrics', point(start, count, sum))).status).toBe(200);
+    await send(old, 5, 500); // may have been counted before an exporter restart: baseline only
+    expect((await figures(exp, 'openai', 'm-cumul')).metrics).toMatchObject({ requests: 0, input: 0 });
+    await send(old, 7, 740);
+    expect((await figures(exp, 'openai', 'm-cumul')).metrics).toMatchObject({ requests: 2, input: 240 });
+    await send(old, 1, 30); // went down with the same start: the app restarted
+    expect((await figures(exp, 'openai', 'm-cumul')).metrics).toMatchObject({ requests: 3, input: 270 });
+    await send(old, 1, 30); // the same again: nothing new
+    expect((await figures(exp, 'openai', 'm-cumul')).ledger).toMatchObject({ requests: 3, input: 270 });
+  });
+});
+
+describe('a ledger that refuses writes (ledger.maxSizeBytes reached)', () => {
+  let full: RunningExporter;
+  afterAll(async () => {
+    await full?.stop();
+  });
+
+  it('answers 503 + Retry-After with a Status, and counts nothing of the request', async () => {
+    full = await startWith({ ledger: { maxSizeBytes: 256 * 1024 }, limits: { requestsPerSecond: 0 } });
+    const headers = { Authorization: `Bearer ${full.token}`, 'Content-Type': 'application/json' };
+    const records = Array.from({ length: 50 }, (_, i) => ({ kind: 'llm', provider: 'openai', model: 'filler', input_tokens: i, output_tokens: 1, run_id: `fill-${i}` }));
+    // Batches of 50, then of 1, until the ledger takes no more.
+    for (const size of [50, 1]) {
+      let status = 202;
+      for (let n = 0; n < 5000 && status === 202; n++) {
+        status = (await request(full.url, 'POST', '/api/v1/ingest', { headers, body: JSON.stringify(records.slice(0, size)) })).status;
+      }
+      expect(status).toBe(503);
+    }
+    const spans = Array.from({ length: 5 }, () => ({ ...GOOD, 'gen_ai.response.model': 'm-refused' }));
+    const res = await request(full.url, 'POST', '/v1/traces', { headers, body: JSON.stringify(spansPayload('refused', spans)) });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(statusOf(res).code).toBe(14);
+    const f = await figures(full, 'openai', 'm-refused');
+    expect([f.ledger.requests, f.metrics.requests, f.metrics.input]).toEqual([0, 0, 0]);
+  });
+});

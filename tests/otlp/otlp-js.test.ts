@@ -1,0 +1,151 @@
+/**
+ * The OTLP receiver (README "OpenTelemetry (OTLP)") fed by the OpenTelemetry JS SDK, a real client
+ * this project did not write: GenAI spans and metrics over OTLP/HTTP protobuf and JSON, cumulative
+ * and delta, current and older attribute names. Every figure Runboard shows (ledger, /metrics,
+ * live series) must equal what the client sent.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { RunningExporter } from '../helpers/exporter-process';
+import { startWith } from '../hardening/harness';
+import { figures, liveValue, otlpCounter, priced } from './helpers';
+
+const PRICE = { input: 1, output: 2 };
+let exp: RunningExporter;
+
+beforeAll(async () => {
+  exp = await startWith({
+    limits: { requestsPerSecond: 0 },
+    prices: { 'model-span-proto': PRICE, 'model-span-json': PRICE, 'model-old': PRICE, 'model-delta': PRICE, 'model-cumul': PRICE, 'model-both': PRICE, 'model-env': PRICE },
+  });
+});
+afterAll(async () => {
+  await exp?.stop();
+});
+
+interface Call {
+  input: number;
+  output: number;
+  seconds: number;
+  failed?: boolean;
+}
+
+interface Plan {
+  signal: 'traces' | 'metrics';
+  protocol: 'proto' | 'json';
+  temporality?: 'delta' | 'cumulative';
+  service: string;
+  provider: string;
+  model: string;
+  old?: boolean;
+  batches: Call[][];
+  env?: boolean;
+}
+
+/** Runs otel-js-client.js (an app using the OpenTelemetry JS SDK) with a plan; resolves when it exited 0. */
+function runClient(plan: Plan): Promise<void> {
+  const { env, ...rest } = plan;
+  const arg = JSON.stringify(env ? rest : { ...rest, url: exp.url, token: exp.token });
+  const childEnv = { ...process.env };
+  if (env) Object.assign(childEnv, { OTEL_EXPORTER_OTLP_ENDPOINT: exp.url, OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${exp.token}` });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'otel-js-client.js'), arg], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`otel-js-client exited ${code}: ${out}`))));
+  });
+}
+
+function expectFigures(f: Awaited<ReturnType<typeof figures>>, calls: Call[]) {
+  const input = calls.reduce((s, c) => s + c.input, 0);
+  const output = calls.reduce((s, c) => s + c.output, 0);
+  const failures = calls.filter((c) => c.failed).length;
+  const want = { requests: calls.length, failures, input, output, costUsd: priced(PRICE, input, output) };
+  expect(f.metrics).toEqual(want);
+  expect({ requests: f.ledger.requests, failures: f.ledger.failures, input: f.ledger.input, output: f.ledger.output, costUsd: f.ledger.costUsd }).toEqual(want);
+  expect(f.ledger.sources).toEqual(['otlp']);
+}
+
+const CALLS: Call[] = [
+  { input: 120, output: 30, seconds: 0.8 },
+  { input: 400, output: 90, seconds: 1.5 },
+  { input: 7, output: 0, seconds: 0.25, failed: true },
+];
+
+const span = (protocol: Plan['protocol'], service: string, provider: string, model: string, calls: Call[], old = false): Plan => ({
+  signal: 'traces',
+  protocol,
+  service,
+  provider,
+  model,
+  old,
+  batches: [calls],
+});
+
+describe('GenAI spans from the OpenTelemetry JS SDK', () => {
+  it('over protobuf: every figure equals what the spans carried, durations and failures included', async () => {
+    await runClient(span('proto', 'js-proto', 'openai', 'model-span-proto', CALLS));
+    const f = await figures(exp, 'openai', 'model-span-proto');
+    expectFigures(f, CALLS);
+    expect(f.ledger.durations.sort()).toEqual([0.25, 0.8, 1.5]);
+    expect(await liveValue(exp, 'llm_failures', 'openai', 'model-span-proto', 1)).toBe(1);
+    expect(await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'traces', reason: 'not_genai' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('over JSON, the same', async () => {
+    await runClient(span('json', 'js-json', 'openai', 'model-span-json', CALLS));
+    expectFigures(await figures(exp, 'openai', 'model-span-json'), CALLS);
+  });
+
+  it('with the older attribute names (gen_ai.system, gen_ai.usage.prompt_tokens/completion_tokens) and an ERROR status', async () => {
+    await runClient(span('proto', 'js-old', 'anthropic', 'model-old', CALLS, true));
+    expectFigures(await figures(exp, 'anthropic', 'model-old'), CALLS);
+  });
+
+  it('configured by OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS alone (README example)', async () => {
+    await runClient({ ...span('proto', 'js-env', 'openai', 'model-env', CALLS.slice(0, 1)), env: true });
+    expectFigures(await figures(exp, 'openai', 'model-env'), CALLS.slice(0, 1));
+  });
+});
+
+const okCalls = (calls: Call[]) => calls.map((c) => (c.failed ? { ...c, input: 0, output: 0 } : c));
+
+describe('GenAI metrics from the OpenTelemetry JS SDK', () => {
+  it('delta temporality over JSON: each export adds its calls; tokens and calls exact', async () => {
+    await runClient({ signal: 'metrics', protocol: 'json', temporality: 'delta', service: 'js-delta', provider: 'openai', model: 'model-delta', batches: [CALLS, [CALLS[0]]] });
+    expectFigures(await figures(exp, 'openai', 'model-delta'), okCalls([...CALLS, CALLS[0]]));
+    expect(await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'metrics', reason: 'not_genai' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('cumulative temporality over protobuf, with the older names: only the increase counts, and a restarted app is not counted twice', async () => {
+    const plan: Plan = {
+      signal: 'metrics',
+      protocol: 'proto',
+      temporality: 'cumulative',
+      service: 'js-cumul',
+      provider: 'anthropic',
+      model: 'model-cumul',
+      old: true,
+      batches: [],
+    };
+    // Three exports of growing totals, the middle one with nothing new.
+    await runClient({ ...plan, batches: [[CALLS[0], CALLS[2]], [], [CALLS[1]]] });
+    expectFigures(await figures(exp, 'anthropic', 'model-cumul'), okCalls([CALLS[0], CALLS[2], CALLS[1]]));
+    // The app restarts: the same streams begin again from zero with a new start time.
+    await runClient({ ...plan, batches: [[CALLS[0]]] });
+    const f = await figures(exp, 'anthropic', 'model-cumul');
+    expectFigures(f, okCalls([CALLS[0], CALLS[2], CALLS[1], CALLS[0]]));
+    expect(f.ledger.durations.sort()).toEqual([0.25, 0.8, 0.8, 1.5]);
+  });
+
+  it('one call reported as a span and as metric points by the same app counts once (spans win)', async () => {
+    const before = await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'metrics', reason: 'spans_preferred' });
+    const call = CALLS[1];
+    await runClient(span('proto', 'js-both', 'openai', 'model-both', [call]));
+    await runClient({ signal: 'metrics', protocol: 'proto', temporality: 'cumulative', service: 'js-both', provider: 'openai', model: 'model-both', batches: [[call]] });
+    expectFigures(await figures(exp, 'openai', 'model-both'), [call]);
+    // The three GenAI points (input tokens, output tokens, duration) were received and set aside, twice (flush, shutdown).
+    expect((await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'metrics', reason: 'spans_preferred' })) - before).toBe(6);
+  });
+});
