@@ -148,7 +148,10 @@ export class RunboardApi {
     await this.request('DELETE', `/templates/${encodeURIComponent(id)}`);
   }
 
-  costs(groupBy: CostGrouping, from?: number, to?: number): Promise<CostsResponse> {
-    return this.request('GET', '/costs', { params: { groupBy, from: from === undefined ? undefined : Math.floor(from), to: to === undefined ? undefined : Math.ceil(to) } });
+  /** `source`: CostSources, comma-separated (absent: every source). */
+  costs(groupBy: CostGrouping, from?: number, to?: number, source?: string): Promise<CostsResponse> {
+    return this.request('GET', '/costs', {
+      params: { groupBy, source, from: from === undefined ? undefined : Math.floor(from), to: to === undefined ? undefined : Math.ceil(to) },
+    });
   }
 }

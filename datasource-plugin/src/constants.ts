@@ -3,7 +3,7 @@
  * protocol types (`Record<RunOutcome, …>`), so the compiler flags one that falls out of step;
  * the protocol's runtime arrays are not imported because that module would bring zod along.
  */
-import type { CostGrouping, RunboardQuery, RunboardQueryType, RunOutcome } from '@runboard/protocol';
+import type { CostGrouping, CostSource, RunboardQuery, RunboardQueryType, RunOutcome } from '@runboard/protocol';
 import type { VariableKind } from './types';
 
 export const API_PATH = '/api/v1';
@@ -26,8 +26,18 @@ export const COST_GROUPINGS: Record<CostGrouping, string> = {
   model: 'Model',
   provider: 'Provider',
   command: 'Command',
+  tag: 'Tag',
   hour: 'Hour',
   day: 'Day',
+};
+
+/** Where cost records come from (the costs query's Source filter). */
+export const COST_SOURCES: Record<CostSource, string> = {
+  ingest: 'Ingest API',
+  sdk: 'SDK',
+  command: 'Command',
+  otlp: 'OTLP',
+  proxy: 'Recording proxy',
 };
 
 export const VARIABLE_KINDS: Record<VariableKind, { label: string; description: string }> = {

@@ -98,7 +98,7 @@ export class DataSource extends DataSourceApi<RunboardQuery, RunboardOptions> im
         result = defer(() => this.fetchRuns(q, from, to)).pipe(map((runs) => ({ data: [runsToFrame(runs, key)], key, state: LoadingState.Done })));
         break;
       case 'costs':
-        result = defer(() => this.api.costs((q.groupBy || 'model') as CostGrouping, from, to)).pipe(
+        result = defer(() => this.api.costs((q.groupBy || 'model') as CostGrouping, from, to, q.source)).pipe(
           map((costs) => ({ data: [costsToFrame(costs, key)], key, state: LoadingState.Done })),
         );
         break;

@@ -71,6 +71,9 @@ export function splitList(value: string | undefined): string[] {
     .filter((v) => v.length > 0);
 }
 
+/** What a multi-value variable's All becomes (its allValue, e.g. the Prometheus-style `.*`): no filter. */
+const ALL_VALUES = new Set(['$__all', '.*', '.+', '*']);
+
 /** The query with every field interpolated; filter fields keep several values as a comma list. */
 export function interpolateQuery(query: RunboardQuery, srv: TemplateReplacer, scopedVars?: ScopedVars): RunboardQuery {
   const csv = (v: string | undefined) => (v ? srv.replace(v, scopedVars, 'csv') : v);
@@ -80,6 +83,13 @@ export function interpolateQuery(query: RunboardQuery, srv: TemplateReplacer, sc
     alias: query.alias ? srv.replace(query.alias, scopedVars) : query.alias,
     command: csv(query.command),
     outcome: csv(query.outcome),
+    source: query.source ? sourceList(csv(query.source)) : query.source,
     groupBy: query.groupBy ? (splitList(srv.replace(query.groupBy, scopedVars, 'csv'))[0] ?? '') : query.groupBy,
   };
+}
+
+/** An interpolated source filter as a comma list; empty (every source) when a variable's All is in it. */
+function sourceList(value: string | undefined): string {
+  const values = splitList(value);
+  return values.some((v) => ALL_VALUES.has(v)) ? '' : values.join(',');
 }

@@ -128,7 +128,7 @@ export class Exporter implements Recorder {
           ledger: this.ledger,
           status: this,
           proxy: config.proxy.enabled
-            ? createProxy({ config: config.proxy, checkToken, log: this.log, record: (rec, tag) => this.ingestion.recordCalls([rec], 'proxy', tag) })
+            ? createProxy({ config: config.proxy, checkToken, log: this.log, metrics: this.metrics, record: (rec) => this.ingestion.recordCalls([rec], 'proxy') })
             : undefined,
         }),
         this.log,

@@ -47,6 +47,10 @@ export const eventRecordSchema = z.strictObject({
   t: timestamp,
 });
 
+/** A cost record's tag (the ingest API's `tag`, the proxy's X-Runboard-Tag header): bounded like a command id. */
+export const COST_TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+export const COST_TAG_RULE = 'must be 1-64 letters, digits, ".", "_", ":", "/" or "-", starting with a letter or digit';
+
 export const llmRecordSchema = z.strictObject({
   kind: z.literal('llm'),
   provider: labelValue,
@@ -58,6 +62,8 @@ export const llmRecordSchema = z.strictObject({
   cost_usd: z.number().finite().nonnegative().max(1e9).optional(),
   /** The command run this call belongs to (set by the command runner; free text from other clients). */
   run_id: labelValue.optional(),
+  /** The caller's own grouping of its calls (a feature, a team): kept with the cost record, not a metric label. */
+  tag: z.string().regex(COST_TAG_PATTERN, COST_TAG_RULE).optional(),
   t: timestamp,
 });
 
@@ -278,7 +284,7 @@ export const putTemplateRequestSchema = z.strictObject({
 });
 export type PutTemplateRequest = z.input<typeof putTemplateRequestSchema>;
 
-export const costGroupings = ['model', 'provider', 'command', 'hour', 'day'] as const;
+export const costGroupings = ['model', 'provider', 'command', 'tag', 'hour', 'day'] as const;
 export type CostGrouping = (typeof costGroupings)[number];
 
 /**
@@ -307,19 +313,21 @@ export interface CostRecord {
   run_id: string | null;
   command: string | null;
   source: CostSource;
+  /** The caller's tag (ingest `tag`, the proxy's X-Runboard-Tag), null when none. */
+  tag: string | null;
 }
 
 export interface CostRecordsResponse {
   from: number;
   to: number;
-  /** The records with from <= t <= to (of `source` when the query named one), oldest first. */
+  /** The records with from <= t <= to (of the query's `source`s when it named any), oldest first. */
   records: CostRecord[];
   /** More records matched than `limit`: ask again from the last record's t. */
   truncated: boolean;
 }
 
 export interface CostRow {
-  /** The model, provider, command id, or the hour/day start as ISO 8601 (UTC). */
+  /** The model, provider, command id, tag (`(none)` for records without one), or the hour/day start as ISO 8601 (UTC). */
   key: string;
   requests: number;
   inputTokens: number;

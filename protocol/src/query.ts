@@ -37,4 +37,6 @@ export interface RunboardQuery {
   limit?: number;
   /** costs: a CostGrouping, or a `$variable`. */
   groupBy?: string;
+  /** costs: CostSources, comma-separated, or a `$variable` (empty, or the variable's All: every source). */
+  source?: string;
 }

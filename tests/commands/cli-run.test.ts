@@ -372,7 +372,11 @@ describe('costs', () => {
 
     expectOneLineError(await cli(['costs', '--csv', '--json', ...conn]), 2, /--csv\/--json: give only one/);
     expectOneLineError(await cli(['costs', '--from', 'yesterday', ...conn]), 2, /^runboard-exporter: --from: "yesterday" is not a time/);
-    expectOneLineError(await cli(['costs', '--group-by', 'week', ...conn]), 2, /--group-by must be one of model, provider, command, hour, day/);
+    expectOneLineError(await cli(['costs', '--group-by', 'week', ...conn]), 2, /--group-by must be one of model, provider, command, tag, hour, day/);
+    // By tag: a run's ::llm records carry none.
+    const byTag = lines((await cli(['costs', '--group-by', 'tag', ...conn])).stdout);
+    expect(byTag[0]).toMatch(/^costs by tag, /);
+    expect(byTag[2].split(/\s+/)).toEqual(['(none)', String(n), String(100 * n), String(20 * n), cost, '0']);
 
     // --source: the runs' ::llm records are the command source's, none are the SDK's.
     const byCommand = lines((await cli(['costs', '--source', 'command', ...conn])).stdout);

@@ -151,6 +151,19 @@ describe('queries', () => {
     expect((res.data[0] as DataFrame).fields[0].values).toEqual(['claude-sonnet-4', 'llama-3.1-8b']);
   });
 
+  test('costs: the source filter follows its variable; All sends none', async () => {
+    backend.on('GET', /^\/api\/v1\/costs$/, () => COSTS_BY_MODEL);
+    const sent = async () => {
+      backend.calls.length = 0;
+      await collect(makeDs(), request([{ refId: 'C', queryType: 'costs', groupBy: 'model', source: '$source' }], 10, 20));
+      return backend.calls.find((c) => pathOf(c.url) === '/api/v1/costs')!.params;
+    };
+    setVariables({ source: ['proxy', 'otlp'] });
+    expect(await sent()).toEqual({ groupBy: 'model', source: 'proxy,otlp', from: 10, to: 20 });
+    setVariables({ source: '.*' }); // what Grafana gives for All with the dashboards' allValue
+    expect(await sent()).toEqual({ groupBy: 'model', from: 10, to: 20 });
+  });
+
   test('one failing query reports the exporter’s message; the others still answer', async () => {
     backend.on(
       'GET',

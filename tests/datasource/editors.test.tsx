@@ -143,6 +143,18 @@ describe('QueryEditor', () => {
     expect(screen.getByText('Model')).toBeInTheDocument();
     await choose('Group by', 'Day');
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'C', queryType: 'costs', groupBy: 'day' });
+    await choose('Group by', 'Tag');
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'C', queryType: 'costs', groupBy: 'tag' });
+  });
+
+  test('costs: sources are picked, added to those chosen, or a variable', async () => {
+    const { onChange, onRunQuery } = await renderQueryEditor({ refId: 'C', queryType: 'costs', source: 'sdk' });
+    expect(screen.getByText('SDK')).toBeInTheDocument();
+    await choose('Source', 'Recording proxy');
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'C', queryType: 'costs', source: 'sdk,proxy' });
+    expect(onRunQuery).toHaveBeenCalled();
+    await choose('Source', '$action_series');
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'C', queryType: 'costs', source: 'sdk,$action_series' });
   });
 });
 

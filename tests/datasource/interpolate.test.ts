@@ -57,6 +57,18 @@ describe('other fields', () => {
       groupBy: 'day',
     });
     expect(splitList(' a, ,b ')).toEqual(['a', 'b']);
+  });
+
+  test('source: several values as a comma list; a variable whose All is selected means every source', () => {
+    setVariables({ source: ['proxy', 'otlp'] });
+    expect(interpolateQuery({ refId: 'A', source: '$source' }, templateSrv).source).toBe('proxy,otlp');
+    expect(interpolateQuery({ refId: 'A', source: 'sdk, $source' }, templateSrv).source).toBe('sdk,proxy,otlp');
+    // Grafana gives a variable's allValue for All (the dashboards' is the Prometheus-style `.*`).
+    for (const all of ['.*', '$__all']) {
+      setVariables({ source: all });
+      expect(interpolateQuery({ refId: 'A', source: '$source' }, templateSrv).source).toBe('');
+    }
+    expect(interpolateQuery({ refId: 'A' }, templateSrv).source).toBeUndefined();
     expect(splitList(undefined)).toEqual([]);
   });
 });

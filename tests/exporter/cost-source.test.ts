@@ -2,7 +2,8 @@
  * Every cost record keeps where it came from (README "Prometheus metrics" and "Commands, runs,
  * templates and costs"): one call through each path that exists in the exporter itself — the
  * ingest API, the in-process SDK and a command's `::llm` line — shows on /metrics with its
- * `source` label, and the costs API and its records export select by source.
+ * `source` label, and the costs API and its records export select by source (one or several).
+ * A record may carry the caller's `tag`, kept with it and grouped by (`groupBy=tag`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   // ingest API
   const ingest = await api('/ingest', {
     method: 'POST',
-    body: JSON.stringify({ kind: 'llm', provider: 'src', model: 'via-ingest', input_tokens: 11, output_tokens: 1, cost_usd: 0.01 }),
+    body: JSON.stringify({ kind: 'llm', provider: 'src', model: 'via-ingest', input_tokens: 11, output_tokens: 1, cost_usd: 0.01, tag: 'team-a' }),
   });
   expect(ingest.status).toBe(202);
   // in-process SDK
@@ -73,6 +74,18 @@ it('the costs breakdown selects one source', async () => {
   expect(all.rows.map((r) => r.key).sort()).toEqual(['gpt-4o', 'via-ingest', 'via-sdk']);
   const sdkCsv = await (await api('/costs?groupBy=model&from=now-1h&source=sdk&format=csv')).text();
   expect(sdkCsv.trim().split('\n')).toEqual(['model,requests,input_tokens,output_tokens,cost_usd,unpriced', 'via-sdk,1,22,2,0.02,0']);
+  // Several sources: comma-separated (as a dashboard's multi-value variable sends them) or repeated.
+  for (const q of ['source=ingest,sdk', 'source=sdk&source=ingest', 'source=ingest,sdk,ingest']) expect((await models(q.slice(7))).sort()).toEqual(['via-ingest', 'via-sdk']);
+});
+
+it('the costs breakdown groups by tag: the tagged record alone, the rest under (none)', async () => {
+  const byTag = await json<CostsResponse>('/costs?groupBy=tag&from=now-1h');
+  const none = byTag.rows.find((r) => r.key === '(none)');
+  expect(byTag.rows.find((r) => r.key === 'team-a')).toEqual({ key: 'team-a', requests: 1, inputTokens: 11, outputTokens: 1, costUsd: 0.01, unpriced: 0 });
+  expect(none?.requests).toBe(2);
+  expect(byTag.rows).toHaveLength(2);
+  expect(byTag.total.requests).toBe(3);
+  expect(byTag.total.costUsd).toBeCloseTo(0.01 + (none?.costUsd ?? NaN), 9);
 });
 
 it('the records export returns each record with its source, and filters by it', async () => {
@@ -83,16 +96,35 @@ it('the records export returns each record with its source, and filters by it', 
   expect(commandOnly.records).toHaveLength(1);
   expect(commandOnly.records[0]).toMatchObject({ model: 'gpt-4o', source: 'command', command: 'sample-task' });
   const csv = (await (await api('/costs/records?from=now-1h&source=sdk&format=csv')).text()).trim().split('\n');
-  expect(csv[0]).toBe('t,provider,model,input_tokens,output_tokens,cost_usd,priced,duration_seconds,success,run_id,command,source');
-  expect(csv.slice(1).map((l) => l.split(',').slice(1))).toEqual([['src', 'via-sdk', '22', '2', '0.02', 'client', '0.5', 'true', '', '', 'sdk']]);
+  expect(csv[0]).toBe('t,provider,model,input_tokens,output_tokens,cost_usd,priced,duration_seconds,success,run_id,command,source,tag');
+  expect(csv.slice(1).map((l) => l.split(',').slice(1))).toEqual([['src', 'via-sdk', '22', '2', '0.02', 'client', '0.5', 'true', '', '', 'sdk', '']]);
+  const ingestCsv = (await (await api('/costs/records?from=now-1h&source=ingest&format=csv')).text()).trim().split('\n');
+  expect(ingestCsv[1].split(',').slice(-2)).toEqual(['ingest', 'team-a']);
+  const tagged = await json<CostRecordsResponse>('/costs/records?from=now-1h&source=ingest');
+  expect(tagged.records.map((r) => [r.tag, r.command])).toEqual([['team-a', null]]);
   const limited = await json<CostRecordsResponse>('/costs/records?from=now-1h&limit=2');
   expect(limited).toMatchObject({ truncated: true, records: [{}, {}] });
 });
 
-it('a bad source is a 400 naming the parameter', async () => {
-  for (const route of ['/costs?source=email', '/costs/records?source=SDK', '/costs?source=sdk&source=ingest']) {
+it('a bad source is a 400 naming the parameter and the value', async () => {
+  for (const [route, bad] of [
+    ['/costs?source=email', 'email'],
+    ['/costs/records?source=SDK', 'SDK'],
+    ['/costs?source=sdk,$source', '$source'],
+  ]) {
     const res = await api(route);
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'invalid_request', message: 'source: must be one of ingest, sdk, command, otlp, proxy', field: 'source' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'invalid_request', message: `source: "${bad}" is not a source: give one or more of ingest, sdk, command, otlp, proxy, comma-separated`, field: 'source' },
+    });
   }
+});
+
+it('a bad tag on an ingested record is a 400 naming the field; nothing is stored', async () => {
+  for (const tag of ['', 'a b', '-lead', 'x'.repeat(65)]) {
+    const res = await api('/ingest', { method: 'POST', body: JSON.stringify({ kind: 'llm', provider: 'src', model: 'bad-tag', input_tokens: 1, output_tokens: 1, tag }) });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.field).toMatch(/tag$/);
+  }
+  expect((await json<CostsResponse>('/costs?groupBy=model&from=now-1h')).rows.map((r) => r.key)).not.toContain('bad-tag');
 });

@@ -36,6 +36,7 @@ function makeRecords(n: number, start: number, span: number, seed = 7): CostReco
     const [provider, model] = pick(models);
     const unpriced = model === 'llama' || rnd() < 0.05;
     const command = pick([undefined, 'build', 'report', 'summarise']);
+    const tag = pick([undefined, 'team-a', 'feature/x']);
     out.push({
       t: start + Math.floor(rnd() * span),
       provider,
@@ -49,6 +50,7 @@ function makeRecords(n: number, start: number, span: number, seed = 7): CostReco
       run_id: command ? `run-${i}` : undefined,
       command,
       source: command ? 'command' : pick(['ingest', 'sdk'] as const),
+      ...(tag ? { tag } : {}),
     });
   }
   return out;
@@ -64,6 +66,8 @@ function expected(records: CostRecordInput[], groupBy: CostGrouping, from: numbe
         return r.provider;
       case 'command':
         return r.command ?? '(none)';
+      case 'tag':
+        return r.tag ?? '(none)';
       case 'hour':
         return new Date(Math.floor(r.t / HOUR) * HOUR).toISOString();
       case 'day':
@@ -98,7 +102,7 @@ describe('Ledger cost records', () => {
   const start = Date.UTC(2025, 0, 30, 17, 20); // spans several days and a month boundary
   const records = makeRecords(3000, start, 4 * DAY);
 
-  it.each(['model', 'provider', 'command', 'hour', 'day'] as const)('groups by %s exactly as the records sent', (groupBy) => {
+  it.each(['model', 'provider', 'command', 'tag', 'hour', 'day'] as const)('groups by %s exactly as the records sent', (groupBy) => {
     for (let i = 0; i < records.length; i += 700) ledger.insertCostRecords(records.slice(i, i + 700));
     for (const [from, to] of [
       [0, Number.MAX_SAFE_INTEGER],
@@ -116,11 +120,11 @@ describe('Ledger cost records', () => {
       }
       expect({ ...got.total, costUsd: 0 }).toEqual({ ...want.total, costUsd: 0 });
       expect(got.total.costUsd).toBeCloseTo(want.total.costUsd, 9);
-      // One source: the whole hours from the rollups (kept per source), the rest from the records.
-      for (const source of ['ingest', 'sdk', 'command'] as const) {
-        const one = ledger.costs(groupBy, from, to, source);
+      // Some sources: the whole hours from the rollups (kept per source), the rest from the records.
+      for (const sources of [['ingest'], ['sdk'], ['command'], ['ingest', 'command']] as const) {
+        const one = ledger.costs(groupBy, from, to, sources);
         const mine = expected(
-          records.filter((r) => r.source === source),
+          records.filter((r) => (sources as readonly string[]).includes(r.source)),
           groupBy,
           from,
           to,
@@ -139,6 +143,15 @@ describe('Ledger cost records', () => {
       }
     }
     if (groupBy === 'command') expect(ledger.costs('command', 0, Number.MAX_SAFE_INTEGER).rows.map((r) => r.key)).toContain('(none)');
+    if (groupBy === 'tag') {
+      expect(
+        ledger
+          .costs('tag', 0, Number.MAX_SAFE_INTEGER)
+          .rows.map((r) => r.key)
+          .sort(),
+      ).toEqual(['(none)', 'feature/x', 'team-a']);
+    }
+    expect(ledger.integrityCheck()).toBe('ok');
     if (groupBy === 'model') expect(ledger.costs('model', 0, Number.MAX_SAFE_INTEGER).rows.find((r) => r.key === 'llama')).toMatchObject({ costUsd: 0 });
   });
 
@@ -169,6 +182,7 @@ describe('Ledger cost records', () => {
       run_id: first.run_id ?? null,
       command: first.command ?? null,
       source: first.source,
+      tag: first.tag ?? null,
     });
     const mid = all[100].t;
     expect(ledger.costRecords({ from: mid, to: Number.MAX_SAFE_INTEGER, limit: 5 }).map((r) => r.t)).toEqual(

@@ -91,6 +91,83 @@ describe('Ledger migrations', () => {
     }
   });
 
+  it("upgrades a version-5 ledger holding data (v6): records and rollups kept, the proxy's tags moved out of command", () => {
+    const file = tmpFile();
+    const db = new Database(file);
+    expect(runMigrations(db, migrations.slice(0, 5))).toEqual([1, 2, 3, 4, 5]);
+    const insert = db.prepare(
+      `INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, command, source) VALUES (?, 'openai', ?, ?, ?, ?, ?, 1, ?, ?)`,
+    );
+    const hour = 3_600_000;
+    insert.run(10 * hour + 5, 'gpt-4o', 100, 10, 0.5, 'client', 'build', 'command');
+    insert.run(10 * hour + 6, 'gpt-4o', 200, 20, 0.25, 'table', null, 'ingest');
+    // Before version 6 the proxy kept its caller's tag in `command`.
+    insert.run(10 * hour + 7, 'gpt-4o', 300, 30, 0.125, 'table', 'node-app', 'proxy');
+    insert.run(11 * hour, 'mystery', 50, 5, null, 'unpriced', null, 'otlp');
+    // The version-5 rollups, as its Ledger kept them.
+    db.exec(`INSERT INTO cost_hourly SELECT (t / 3600000) * 3600000, provider, model, coalesce(command, ''), source,
+               count(*), total(input_tokens), total(output_tokens), round(total(cost_usd), 9), total(cost_usd IS NULL)
+             FROM cost_records GROUP BY 1, 2, 3, 4, 5`);
+    const perHour = (d: Database.Database) =>
+      d
+        .prepare(
+          'SELECT hour, sum(requests) AS requests, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(cost_usd) AS cost, sum(unpriced) AS unpriced FROM cost_hourly GROUP BY hour ORDER BY hour',
+        )
+        .all();
+    const rollupsBefore = perHour(db);
+    const recordsBefore = db.prepare('SELECT id, t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, source FROM cost_records ORDER BY id').all();
+    db.close();
+
+    const ledger = Ledger.open(file, OPTS);
+    try {
+      expect(userVersion(file)).toBe(6);
+      expect(ledger.integrityCheck()).toBe('ok');
+      const peek = new Database(file, { readonly: true });
+      try {
+        expect(perHour(peek)).toEqual(rollupsBefore);
+        expect(peek.prepare('SELECT id, t, provider, model, input_tokens, output_tokens, cost_usd, priced, success, source FROM cost_records ORDER BY id').all()).toEqual(
+          recordsBefore,
+        );
+      } finally {
+        peek.close();
+      }
+      const range = [0, 24 * hour] as const;
+      expect(ledger.costs('tag', ...range).rows.map((r) => [r.key, r.requests, r.inputTokens])).toEqual([
+        ['(none)', 3, 350],
+        ['node-app', 1, 300],
+      ]);
+      expect(ledger.costs('command', ...range).rows.map((r) => [r.key, r.requests])).toEqual([
+        ['build', 1],
+        ['(none)', 3],
+      ]);
+      expect(ledger.costRecords({ from: range[0], to: range[1] }).map((r) => [r.id, r.command, r.tag])).toEqual([
+        [1, 'build', null],
+        [2, null, null],
+        [3, null, 'node-app'],
+        [4, null, null],
+      ]);
+      // Records added after the upgrade keep the rollups equal to the records.
+      ledger.insertCostRecords([
+        {
+          t: 10 * hour + 9,
+          provider: 'openai',
+          model: 'gpt-4o',
+          input_tokens: 1,
+          output_tokens: 1,
+          cost_usd: 1,
+          priced: 'client',
+          success: true,
+          source: 'proxy',
+          tag: 'node-app',
+        },
+      ]);
+      expect(ledger.costs('tag', ...range).rows.find((r) => r.key === 'node-app')).toMatchObject({ requests: 2, costUsd: 1.125 });
+      expect(ledger.integrityCheck()).toBe('ok');
+    } finally {
+      ledger.close();
+    }
+  });
+
   it('refuses a ledger written by a newer Runboard and leaves it untouched', () => {
     const file = tmpFile();
     Ledger.open(file, OPTS).close();

@@ -28,6 +28,8 @@ function cost(t: number, i: number): CostRecordInput {
     success: true,
     source: 'ingest',
     command: i % 2 ? 'c' : undefined,
+    // Rollup rows differing only by tag: pruning must take each record off its own row.
+    tag: i % 5 ? `t${i % 5 > 2 ? 1 : 0}` : undefined,
   };
 }
 
@@ -134,7 +136,7 @@ describe('Ledger retention', () => {
     expect(kept).toHaveLength(500);
     const from = kept[37].t - 1;
     const to = kept[451].t + 1;
-    for (const groupBy of ['hour', 'day', 'model', 'command'] as const) {
+    for (const groupBy of ['hour', 'day', 'model', 'command', 'tag'] as const) {
       const got = l.costs(groupBy, from, to);
       const inRange = kept.filter((r) => r.t >= from && r.t <= to);
       expect(got.total.requests).toBe(inRange.length);

@@ -7,7 +7,7 @@ import type { RunningExporter } from '../helpers/exporter-process';
 import { metricValue, metricsText, request } from '../hardening/harness';
 
 export interface Figures {
-  ledger: { requests: number; failures: number; input: number; output: number; costUsd: number; durations: number[]; sources: string[] };
+  ledger: { requests: number; failures: number; input: number; output: number; costUsd: number; durations: number[]; sources: string[]; tags: Array<string | null> };
   metrics: { requests: number; failures: number; input: number; output: number; costUsd: number };
 }
 
@@ -25,6 +25,7 @@ export async function figures(exp: RunningExporter, provider: string, model: str
       costUsd: round(recs.reduce((s, r) => s + (r.cost_usd ?? 0), 0)),
       durations: recs.map((r) => r.duration_seconds ?? NaN),
       sources: [...new Set(recs.map((r) => r.source))],
+      tags: [...new Set(recs.map((r) => r.tag))],
     },
     metrics: {
       requests: metricValue(text, 'runboard_llm_requests_total', l) ?? 0,

@@ -5,7 +5,8 @@
  * { signal: 'traces'|'metrics', protocol: 'proto'|'json', temporality?: 'delta'|'cumulative',
  *   url?, token? (else OTEL_EXPORTER_OTLP_ENDPOINT / _HEADERS from the environment),
  *   service, provider, model, old?: boolean (v1.36-and-earlier attribute names),
- *   batches: [[{ input, output, seconds, failed? }, ...], ...] (metrics: one export per batch) }
+ *   batches: [[{ input, output, seconds, failed? }, ...], ...] (metrics: one export per batch),
+ *   startAt?: ms since the epoch (spans: the calls start there 1 ms apart; else a minute ago, 1 s apart) }
  */
 const { SpanKind, SpanStatusCode } = require('@opentelemetry/api');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
@@ -30,9 +31,10 @@ async function traces() {
   const { OTLPTraceExporter } = require(plan.protocol === 'json' ? '@opentelemetry/exporter-trace-otlp-http' : '@opentelemetry/exporter-trace-otlp-proto');
   const tp = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter(options))] });
   const tracer = tp.getTracer('genai-test');
-  const t0 = Date.now() - 60_000;
+  const t0 = plan.startAt ?? Date.now() - 60_000;
+  const gap = plan.startAt ? 1 : 1000;
   calls.forEach((c, i) => {
-    const start = t0 + i * 1000;
+    const start = t0 + i * gap;
     const span = tracer.startSpan(`chat ${plan.model}`, { kind: SpanKind.CLIENT, startTime: start, attributes: attributes(c, false) });
     if (c.failed) {
       if (plan.old) span.setStatus({ code: SpanStatusCode.ERROR });

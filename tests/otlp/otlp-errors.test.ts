@@ -118,6 +118,62 @@ describe('OTLP/HTTP answers', () => {
     expect(metricValue(await metricsText(exp), 'runboard_otlp_rejected_total', { signal: 'traces' })).toBe(2);
   });
 
+  it('partial success on /v1/metrics: invalid GenAI points (negative or NaN sum, no model) rejected and reported, the valid ones counted exactly', async () => {
+    const time = String(nowNs());
+    const point = (count: number, sum: number, attrs: Record<string, string>) => ({
+      startTimeUnixNano: String(nowNs() - 60_000_000_000n),
+      timeUnixNano: time,
+      count: String(count),
+      sum,
+      attributes: Object.entries(attrs).map(([k, v]) => attr(k, v)),
+    });
+    const call = (model: string) => ({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model });
+    const histogram = (name: string, dataPoints: unknown[]) => ({ name, histogram: { aggregationTemporality: 1, dataPoints } });
+    const payload = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [attr('service.name', 'partial-metrics')] },
+          scopeMetrics: [
+            {
+              scope: { name: 'hand-built' },
+              metrics: [
+                histogram('gen_ai.client.token.usage', [
+                  point(2, 300, { ...call('m-mpartial'), 'gen_ai.token.type': 'input' }),
+                  point(2, 50, { ...call('m-mpartial'), 'gen_ai.token.type': 'output' }),
+                  point(1, -5, { ...call('m-negative'), 'gen_ai.token.type': 'input' }),
+                  point(1, NaN, { ...call('m-nan'), 'gen_ai.token.type': 'input' }),
+                  point(1, 10, { 'gen_ai.provider.name': 'openai', 'gen_ai.token.type': 'input' }),
+                ]),
+                histogram('gen_ai.client.operation.duration', [point(2, 3, call('m-mpartial'))]),
+                { name: 'app.queue.depth', gauge: { dataPoints: [{ timeUnixNano: time, asInt: '4' }] } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const before = metricValue(await metricsText(exp), 'runboard_otlp_rejected_total', { signal: 'metrics' }) ?? 0;
+    // Encoded by protobufjs from the vendored OTLP .proto files (JSON cannot carry a NaN number).
+    const body = Buffer.from(types.metricsRequest.encode(types.metricsRequest.fromObject(payload)).finish());
+    const res = await post('/v1/metrics', body, { 'Content-Type': 'application/x-protobuf' });
+    expect(res.status).toBe(200);
+    const answer = types.metricsResponse.toObject(types.metricsResponse.decode(res.body), { longs: Number }) as {
+      partialSuccess: { rejectedDataPoints: number; errorMessage: string };
+    };
+    expect(answer.partialSuccess.rejectedDataPoints).toBe(3);
+    expect(answer.partialSuccess.errorMessage).toMatch(/sum must be a non-negative number.*sum must be a non-negative number.*gen_ai\.response\.model/);
+    const f = await figures(exp, 'openai', 'm-mpartial');
+    expect(f.metrics).toEqual({ requests: 2, failures: 0, input: 300, output: 50, costUsd: 0 });
+    expect({ requests: f.ledger.requests, input: f.ledger.input, output: f.ledger.output, durations: f.ledger.durations }).toEqual({
+      requests: 2,
+      input: 300,
+      output: 50,
+      durations: [1.5, 1.5],
+    });
+    for (const model of ['m-negative', 'm-nan']) expect((await figures(exp, 'openai', model)).ledger.requests).toBe(0);
+    expect((metricValue(await metricsText(exp), 'runboard_otlp_rejected_total', { signal: 'metrics' }) ?? 0) - before).toBe(3);
+  });
+
   it('a fully accepted request: 200 with an empty response', async () => {
     const res = await postJson('/v1/traces', spansPayload('ok', [{ ...GOOD, 'gen_ai.response.model': 'm-ok' }]));
     expect(res.status).toBe(200);

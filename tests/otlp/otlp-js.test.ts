@@ -6,8 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { CostsResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { startWith } from '../hardening/harness';
+import { request, startWith } from '../hardening/harness';
 import { figures, liveValue, otlpCounter, priced } from './helpers';
 
 const PRICE = { input: 1, output: 2 };
@@ -16,7 +17,17 @@ let exp: RunningExporter;
 beforeAll(async () => {
   exp = await startWith({
     limits: { requestsPerSecond: 0 },
-    prices: { 'model-span-proto': PRICE, 'model-span-json': PRICE, 'model-old': PRICE, 'model-delta': PRICE, 'model-cumul': PRICE, 'model-both': PRICE, 'model-env': PRICE },
+    prices: {
+      'model-span-proto': PRICE,
+      'model-span-json': PRICE,
+      'model-old': PRICE,
+      'model-delta': PRICE,
+      'model-cumul': PRICE,
+      'model-both': PRICE,
+      'model-env': PRICE,
+      'model-untagged': PRICE,
+      'model-first': PRICE,
+    },
   });
 });
 afterAll(async () => {
@@ -40,6 +51,7 @@ interface Plan {
   old?: boolean;
   batches: Call[][];
   env?: boolean;
+  startAt?: number;
 }
 
 /** Runs otel-js-client.js (an app using the OpenTelemetry JS SDK) with a plan; resolves when it exited 0. */
@@ -89,8 +101,21 @@ describe('GenAI spans from the OpenTelemetry JS SDK', () => {
     const f = await figures(exp, 'openai', 'model-span-proto');
     expectFigures(f, CALLS);
     expect(f.ledger.durations.sort()).toEqual([0.25, 0.8, 1.5]);
+    expect(f.ledger.tags).toEqual(['js-proto']);
     expect(await liveValue(exp, 'llm_failures', 'openai', 'model-span-proto', 1)).toBe(1);
     expect(await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'traces', reason: 'not_genai' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("the app's service.name tags its records, so costs break down per app; a name the tag rule refuses leaves them untagged", async () => {
+    await runClient(span('json', 'my app (test)', 'openai', 'model-untagged', CALLS.slice(0, 1)));
+    const f = await figures(exp, 'openai', 'model-untagged');
+    expectFigures(f, CALLS.slice(0, 1));
+    expect(f.ledger.tags).toEqual([null]);
+    const res = await request(exp.url, 'GET', '/api/v1/costs?groupBy=tag&from=now-1d', { headers: { Authorization: `Bearer ${exp.token}` } });
+    const rows = (JSON.parse(res.text) as CostsResponse).rows;
+    const input = CALLS.reduce((s, c) => s + c.input, 0);
+    expect(rows.find((r) => r.key === 'js-proto')).toMatchObject({ requests: CALLS.length, inputTokens: input });
+    expect(rows.find((r) => r.key === '(none)')).toMatchObject({ requests: 1, inputTokens: CALLS[0].input });
   });
 
   it('over JSON, the same', async () => {
@@ -114,7 +139,9 @@ const okCalls = (calls: Call[]) => calls.map((c) => (c.failed ? { ...c, input: 0
 describe('GenAI metrics from the OpenTelemetry JS SDK', () => {
   it('delta temporality over JSON: each export adds its calls; tokens and calls exact', async () => {
     await runClient({ signal: 'metrics', protocol: 'json', temporality: 'delta', service: 'js-delta', provider: 'openai', model: 'model-delta', batches: [CALLS, [CALLS[0]]] });
-    expectFigures(await figures(exp, 'openai', 'model-delta'), okCalls([...CALLS, CALLS[0]]));
+    const f = await figures(exp, 'openai', 'model-delta');
+    expectFigures(f, okCalls([...CALLS, CALLS[0]]));
+    expect(f.ledger.tags).toEqual(['js-delta']);
     expect(await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'metrics', reason: 'not_genai' })).toBeGreaterThanOrEqual(2);
   });
 
@@ -147,5 +174,22 @@ describe('GenAI metrics from the OpenTelemetry JS SDK', () => {
     expectFigures(await figures(exp, 'openai', 'model-both'), [call]);
     // The three GenAI points (input tokens, output tokens, duration) were received and set aside, twice (flush, shutdown).
     expect((await otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'metrics', reason: 'spans_preferred' })) - before).toBe(6);
+  });
+
+  it('an app whose GenAI metrics arrive before its first span (e.g. metrics exported first at shutdown): each call still counts once', async () => {
+    const app = { service: 'js-metrics-first', provider: 'openai', model: 'model-first' };
+    const setAside = () => otlpCounter(exp, 'runboard_otlp_ignored_total', { signal: 'traces', reason: 'counted_in_metrics' });
+    const before = await setAside();
+    const first = [CALLS[0], CALLS[1]];
+    await runClient({ signal: 'metrics', protocol: 'proto', temporality: 'cumulative', ...app, batches: [first] });
+    // The spans of those same calls (they ended before the metric export was collected) come next: already counted.
+    await runClient(span('proto', app.service, app.provider, app.model, first));
+    expectFigures(await figures(exp, app.provider, app.model), first);
+    expect((await setAside()) - before).toBe(2);
+    // A later call: its span counts, and from now on the app's metric points are set aside.
+    const later: Call[] = [{ input: 11, output: 3, seconds: 0.01 }];
+    await runClient({ ...span('proto', app.service, app.provider, app.model, later), startAt: Date.now() });
+    await runClient({ signal: 'metrics', protocol: 'proto', temporality: 'cumulative', ...app, batches: [later] });
+    expectFigures(await figures(exp, app.provider, app.model), [...first, ...later]);
   });
 });

@@ -59,6 +59,8 @@ describe('the OpenTelemetry Python SDK over OTLP/HTTP protobuf', () => {
   it('GenAI spans: tokens, cost, failures and durations as sent', async () => {
     runPython({ service: 'py-spans', provider: 'openai', model: 'py-span', spans: CALLS });
     await expectFigures('py-span', CALLS);
+    // The app's service.name is its records' tag (the cost view's per-app breakdown).
+    expect((await figures(exp, 'openai', 'py-span')).ledger.tags).toEqual(['py-spans']);
   });
 
   it('GenAI spans with the v1.36-and-earlier names (gen_ai.system, prompt/completion tokens)', async () => {
@@ -71,6 +73,7 @@ describe('the OpenTelemetry Python SDK over OTLP/HTTP protobuf', () => {
     await expectFigures('py-metric', CALLS);
     runPython({ service: 'py-metrics', provider: 'openai', model: 'py-metric', metric_batches: [[CALLS[1]]] });
     await expectFigures('py-metric', [...CALLS, CALLS[1]]);
+    expect((await figures(exp, 'openai', 'py-metric')).ledger.tags).toEqual(['py-metrics']);
   });
 
   it('one app sending spans and metrics for the same calls: counted once', async () => {

@@ -260,7 +260,7 @@ describe('Grafana provisioning', () => {
   });
 
   it("the Runboard queries are of the datasource's query types with their fields", () => {
-    const groupBys = ['model', 'provider', 'command', 'hour', 'day'];
+    const groupBys = ['model', 'provider', 'command', 'tag', 'hour', 'day'];
     let count = 0;
     for (const d of all) {
       for (const q of dashboardQueries(d.json).filter((x) => x.datasource.uid === 'runboard')) {
@@ -269,6 +269,8 @@ describe('Grafana provisioning', () => {
         expect([q.where, t.queryType]).toEqual([q.where, expect.stringMatching(/^(live|history|runs|costs)$/)]);
         if (t.queryType === 'live' || t.queryType === 'history') expect(t.series.length).toBeGreaterThan(0);
         if (t.queryType === 'costs') expect(groupBys).toContain(t.groupBy);
+        // The AI-cost dashboard's ledger tables follow its Source variable.
+        if (t.queryType === 'costs' && d.json.uid === 'runboard-ai-cost') expect([q.where, t.source]).toEqual([q.where, '$source']);
       }
     }
     expect(count).toBeGreaterThan(20);

@@ -11,9 +11,10 @@ import Database from 'better-sqlite3';
 import OpenAI, { APIError } from 'openai';
 import { freePort } from '../helpers/spawned';
 import { PYTHON } from '../helpers/python';
-import { metricValue, metricsText, startWith } from '../hardening/harness';
+import { createHash } from 'node:crypto';
+import { labelValues, mb, metricValue, metricsText, report, rssOf, startWith } from '../hardening/harness';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { startStandIn, USAGE, type StandIn } from './stand-in-upstream';
+import { HUGE_EVENT_BYTES, startStandIn, USAGE, type StandIn } from './stand-in-upstream';
 
 /** The app's provider key: it must reach the upstream and appear nowhere in Runboard. */
 const KEY = 'sk-proxy-test-SECRET-4f1d9c2a7b';
@@ -32,6 +33,14 @@ const llm = async (exp: RunningExporter, name: string, labels: Record<string, st
 async function recorded(exp: RunningExporter, model: string, outcome: 'success' | 'failure', n = 1): Promise<void> {
   await waitFor(async () => (await llm(exp, 'runboard_llm_requests_total', { model, outcome })) === n, `${n} ${outcome} record(s) of ${model}`);
 }
+
+/** runboard_proxy_requests_total of one upstream and outcome. */
+const proxied = async (exp: RunningExporter, upstream: string, outcome: string) => metricValue(await metricsText(exp), 'runboard_proxy_requests_total', { upstream, outcome }) ?? 0;
+
+const api = async (exp: RunningExporter, p: string) => {
+  const res = await fetch(`${exp.url}/api/v1${p}`, { headers: { Authorization: `Bearer ${exp.token}` } });
+  return res.headers.get('content-type')?.startsWith('text/csv') ? res.text() : res.json();
+};
 
 async function tokens(exp: RunningExporter, model: string): Promise<[number, number]> {
   return [await llm(exp, 'runboard_llm_tokens_total', { model, type: 'input' }), await llm(exp, 'runboard_llm_tokens_total', { model, type: 'output' })];
@@ -63,6 +72,7 @@ describe('recording proxy, on', () => {
 
   test('a chat completion comes back as the upstream sent it, and is recorded with its usage and the tag', async () => {
     const before = up.seen.length;
+    const succeeded = await proxied(exp, 'standin', 'success');
     const answer = await openai.chat.completions.create({ model: 'm-chat', messages: [{ role: 'user', content: 'hi' }] });
     expect(up.seen.length).toBe(before + 1);
     expect(answer).toEqual(JSON.parse(up.sent[before].toString()));
@@ -76,8 +86,14 @@ describe('recording proxy, on', () => {
     expect(await tokens(exp, 'm-chat-2024')).toEqual([USAGE.chat.prompt_tokens, USAGE.chat.completion_tokens]);
     // Priced from the table like any record: 11 × $1 + 7 × $2 per million.
     expect(await llm(exp, 'runboard_llm_cost_usd_total', { model: 'm-chat-2024' })).toBeCloseTo(0.000025, 12);
-    const costs = await (await fetch(`${exp.url}/api/v1/costs?groupBy=command`, { headers: { Authorization: `Bearer ${exp.token}` } })).json();
-    expect(costs.rows.find((r: { key: string }) => r.key === 'node-app')).toMatchObject({ requests: 1, inputTokens: 11, outputTokens: 7, costUsd: 0.000025 });
+    // The tag is the record's own field, not its command: the breakdown by tag shows it.
+    const byTag = await api(exp, '/costs?groupBy=tag');
+    expect(byTag.rows).toEqual([{ key: 'node-app', requests: 1, inputTokens: 11, outputTokens: 7, costUsd: 0.000025, unpriced: 0 }]);
+    expect((await api(exp, '/costs?groupBy=command')).rows.map((r: { key: string }) => r.key)).toEqual(['(none)']);
+    const { records } = await api(exp, '/costs/records?source=proxy');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ model: 'm-chat-2024', tag: 'node-app', command: null, source: 'proxy' });
+    expect(await proxied(exp, 'standin', 'success')).toBe(succeeded + 1);
   });
 
   test('a streamed chat passes chunk by chunk: the first arrives before the upstream sends the last', async () => {
@@ -124,11 +140,13 @@ describe('recording proxy, on', () => {
 
   test.each([400, 429, 500])('an upstream %i reaches the app as sent and counts as a failure', async (status) => {
     const before = up.seen.length;
+    const errors = await proxied(exp, 'standin', 'upstream_error');
     const err = await openai.chat.completions.create({ model: `error-${status}`, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIError);
     expect((err as APIError).status).toBe(status);
     expect((err as APIError).error).toEqual(JSON.parse(up.sent[before].toString()).error);
     await recorded(exp, `error-${status}`, 'failure');
+    expect(await proxied(exp, 'standin', 'upstream_error')).toBe(errors + 1);
   });
 
   test('request and answer bytes pass through unchanged, end-to-end headers too', async () => {
@@ -152,6 +170,7 @@ describe('recording proxy, on', () => {
   });
 
   test('a stream cut by the upstream is cut for the app too and recorded as a failure', async () => {
+    const cuts = await proxied(exp, 'standin', 'cut');
     const stream = await openai.chat.completions.create({
       model: 'cut-upstream',
       messages: [{ role: 'user', content: 'hi' }],
@@ -166,9 +185,11 @@ describe('recording proxy, on', () => {
     expect(String((err as Error | undefined)?.message)).toMatch(/terminated|aborted|closed|socket/i);
     expect(got[0]).toBe('Hello');
     await recorded(exp, 'cut-upstream-2024', 'failure');
+    expect(await proxied(exp, 'standin', 'cut')).toBe(cuts + 1);
   });
 
   test('a stream cut by the app ends the upstream call and is recorded as a failure', async () => {
+    const cuts = await proxied(exp, 'standin', 'cut');
     const abort = new AbortController();
     const stream = await openai.chat.completions.create(
       { model: 'cut-client', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } },
@@ -185,10 +206,12 @@ describe('recording proxy, on', () => {
     expect(got).toEqual(['Hello']);
     await up.clientGone;
     await recorded(exp, 'cut-client-2024', 'failure');
+    expect(await proxied(exp, 'standin', 'cut')).toBe(cuts + 1);
   });
 
   test('without the Runboard token: 401, and the upstream is never called', async () => {
     const before = up.seen.length;
+    const refused = await proxied(exp, 'standin', 'refused');
     for (const token of ['', 'wrong-token-0123456789']) {
       const err = await client(exp, { token })
         .chat.completions.create({ model: 'm-chat', messages: [{ role: 'user', content: 'hi' }] })
@@ -197,10 +220,12 @@ describe('recording proxy, on', () => {
       expect((err as APIError).error).toMatchObject({ code: 'unauthorized' });
     }
     expect(up.seen.length).toBe(before);
+    expect(await proxied(exp, 'standin', 'refused')).toBe(refused + 2);
   });
 
   test('a bad tag, another path, an unknown upstream or another method: JSON errors, the upstream never called', async () => {
     const before = up.seen.length;
+    const refused = await proxied(exp, 'standin', 'refused');
     const post = (p: string, headers: Record<string, string> = {}, method = 'POST') =>
       fetch(`${exp.url}${p}`, {
         method,
@@ -218,6 +243,9 @@ describe('recording proxy, on', () => {
     const get = await post('/proxy/standin/v1/embeddings', {}, 'GET');
     expect(get.status).toBe(405);
     expect(up.seen.length).toBe(before);
+    // Counted for the configured upstream (bad tag, two paths, GET); a path naming none is not a label value.
+    expect(await proxied(exp, 'standin', 'refused')).toBe(refused + 4);
+    expect(labelValues(await metricsText(exp), 'runboard_proxy_requests_total', 'upstream')).toEqual(new Set(['standin']));
   });
 
   test('the official Python client, streamed and not, sees what the upstream sent; its calls are recorded', async () => {
@@ -251,7 +279,7 @@ describe('recording proxy, on', () => {
     expect(await tokens(exp, 'py-resp-2024')).toEqual([USAGE.responses.input_tokens, USAGE.responses.output_tokens]);
     expect(await tokens(exp, 'py-resp-stream-2024')).toEqual([USAGE.responsesStream.input_tokens, USAGE.responsesStream.output_tokens]);
     expect(await tokens(exp, 'py-emb-2024')).toEqual([USAGE.embeddings.prompt_tokens, 0]);
-    const csv = await (await fetch(`${exp.url}/api/v1/costs?groupBy=command&format=csv`, { headers: { Authorization: `Bearer ${exp.token}` } })).text();
+    const csv = await api(exp, '/costs?groupBy=tag&format=csv');
     const inTotal = USAGE.chat.prompt_tokens + USAGE.chatStream.prompt_tokens + USAGE.responses.input_tokens + USAGE.responsesStream.input_tokens + USAGE.embeddings.prompt_tokens;
     const outTotal = USAGE.chat.completion_tokens + USAGE.chatStream.completion_tokens + USAGE.responses.output_tokens + USAGE.responsesStream.output_tokens;
     expect(csv.split('\n')).toContain(`py-app,6,${inTotal},${outTotal},0,6`);
@@ -274,11 +302,19 @@ describe('recording proxy, on', () => {
     expect(files.some((f) => f.endsWith('runboard.db'))).toBe(true);
     for (const f of files) expect({ f, found: fs.readFileSync(f).includes(KEY) }).toEqual({ f, found: false });
     const db = new Database(path.join(exp.dataDir, 'runboard.db'), { readonly: true });
-    const rows = db.prepare('SELECT source, command, model, input_tokens, output_tokens, success FROM cost_records ORDER BY id').all() as Array<Record<string, unknown>>;
+    const rows = db.prepare('SELECT source, command, tag, model, input_tokens, output_tokens, success FROM cost_records ORDER BY id').all() as Array<Record<string, unknown>>;
     db.close();
     expect(rows.length).toBeGreaterThan(15);
     expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['proxy']));
-    expect(rows.find((r) => r.model === 'm-chat-2024')).toEqual({ source: 'proxy', command: 'node-app', model: 'm-chat-2024', input_tokens: 11, output_tokens: 7, success: 1 });
+    expect(rows.find((r) => r.model === 'm-chat-2024')).toEqual({
+      source: 'proxy',
+      command: null,
+      tag: 'node-app',
+      model: 'm-chat-2024',
+      input_tokens: 11,
+      output_tokens: 7,
+      success: 1,
+    });
     expect(rows.find((r) => r.model === 'cut-client-2024')).toMatchObject({ success: 0 });
   });
 });
@@ -310,6 +346,7 @@ describe('recording proxy, upstream trouble and limits', () => {
 
   test('a slow upstream: 504 with a JSON error after proxy.timeoutSeconds; meanwhile the per-client limit answers 503', async () => {
     const before = up.seen.length;
+    const [timeouts, refused] = [await proxied(exp, 'standin', 'timeout'), await proxied(exp, 'standin', 'refused')];
     const slow = call('standin', '{"model":"slow"}');
     await waitFor(async () => up.seen.length === before + 1, 'the upstream to get the slow call');
     const busy = await call('standin', '{"model":"m"}');
@@ -320,6 +357,7 @@ describe('recording proxy, upstream trouble and limits', () => {
     expect((await res.json()).error.code).toBe('upstream_timeout');
     expect(up.seen.length).toBe(before + 1);
     await recorded(exp, 'slow', 'failure');
+    expect([await proxied(exp, 'standin', 'timeout'), await proxied(exp, 'standin', 'refused')]).toEqual([timeouts + 1, refused + 1]);
   });
 
   test('an upstream that refuses connections: 502 with a JSON error, counted as a failure', async () => {
@@ -327,15 +365,49 @@ describe('recording proxy, upstream trouble and limits', () => {
     expect(res.status).toBe(502);
     expect((await res.json()).error.code).toBe('upstream_unreachable');
     await recorded(exp, 'm-down', 'failure');
+    expect(await proxied(exp, 'down', 'unreachable')).toBe(1);
   });
 
   test('a body over proxy.bodyBytes: 413, and nothing reaches the upstream', async () => {
     const before = up.seen.length;
+    const refused = await proxied(exp, 'standin', 'refused');
     const res = await call('standin', JSON.stringify({ model: 'm', input: 'x'.repeat(10_000) }));
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('body_too_large');
     expect(up.seen.length).toBe(before);
+    expect(await proxied(exp, 'standin', 'refused')).toBe(refused + 1);
   });
+
+  test('one endless streamed event: the app gets every byte, the exporter memory stays flat, the call is recorded without its usage', async () => {
+    const baseline = rssOf(exp.child.pid);
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(exp.child.pid))), 20);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      const res = await call('standin', '{"model":"huge-event","stream":true,"stream_options":{"include_usage":true}}');
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        bytes += value.length;
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const sent = await up.huge;
+    expect(sent.bytes).toBeGreaterThan(HUGE_EVENT_BYTES);
+    expect({ bytes, sha256: hash.digest('hex') }).toEqual(sent);
+    const grew = peak - baseline;
+    report('proxy-huge-sse-event', { eventMb: mb(HUGE_EVENT_BYTES), rssBaselineMb: mb(baseline), rssGrowthMb: mb(grew) });
+    expect(grew).toBeLessThan(64 * 1024 * 1024);
+    // The usage came after the big event, where the proxy no longer reads: recorded without it,
+    // as a success (the upstream ended the answer as usual), with the model of the first chunk.
+    await recorded(exp, 'huge-event-2024', 'success');
+    expect(await tokens(exp, 'huge-event-2024')).toEqual([0, 0]);
+  }, 120_000);
 });
 
 describe('recording proxy, off (the default)', () => {

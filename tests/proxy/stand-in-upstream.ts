@@ -8,13 +8,19 @@
  * - `slow`: never answers (the proxy's timeout);
  * - `cut-upstream` (streamed): two chunks, then the connection is destroyed;
  * - `hold` (streamed): the first chunk, then it waits for `release()` before the rest;
- * - `cut-client` (streamed): the first chunk, then waits for the client to go away.
+ * - `cut-client` (streamed): the first chunk, then waits for the client to go away;
+ * - `huge-event` (streamed): the first chunk, then one event of HUGE_EVENT_BYTES, then the usage
+ *   chunk and `[DONE]`; what it wrote (bytes and SHA-256 of the whole body) resolves `huge`.
  *
  * Every other model gets a normal answer whose `model` is the request's plus `-2024`, so a
  * test can tell the answer's model from the request's.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** The `huge-event` stream's one big event: far more than the proxy may hold of one event. */
+export const HUGE_EVENT_BYTES = 200 * 1024 * 1024;
 
 export interface SeenRequest {
   path: string;
@@ -42,6 +48,8 @@ export interface StandIn {
   release(): void;
   /** Resolves when a `cut-client` stream saw its client go away. */
   clientGone: Promise<void>;
+  /** Resolves with the size and SHA-256 (hex) of the body a `huge-event` stream wrote. */
+  huge: Promise<{ bytes: number; sha256: string }>;
   close(): Promise<void>;
 }
 
@@ -49,6 +57,7 @@ export async function startStandIn(): Promise<StandIn> {
   let releaseHold: () => void = () => undefined;
   let holdReleased = new Promise<void>((r) => (releaseHold = r));
   let clientGoneResolve: () => void = () => undefined;
+  let hugeResolve: (v: { bytes: number; sha256: string }) => void = () => undefined;
   const state: StandIn = {
     url: '',
     seen: [],
@@ -56,6 +65,7 @@ export async function startStandIn(): Promise<StandIn> {
     sentLast: false,
     release: () => releaseHold(),
     clientGone: new Promise<void>((r) => (clientGoneResolve = r)),
+    huge: new Promise((r) => (hugeResolve = r)),
     close: async () => undefined,
   };
 
@@ -134,6 +144,31 @@ export async function startStandIn(): Promise<StandIn> {
           write(chunk({ content: ' wor' }, null));
           // Destroyed once the chunks are on the wire: the proxy sees the upstream go away mid-stream.
           return void setImmediate(() => res.socket?.destroy());
+        }
+        if (model === 'huge-event') {
+          // The body so far (the first chunk, written above) counts too.
+          const hash = createHash('sha256').update(state.sent[index]);
+          let bytes = state.sent[index].length;
+          const send = (b: Buffer) => {
+            hash.update(b);
+            bytes += b.length;
+            return res.write(b);
+          };
+          const usage = { ...USAGE.chatStream, total_tokens: USAGE.chatStream.prompt_tokens + USAGE.chatStream.completion_tokens };
+          const piece = Buffer.alloc(1024 * 1024, 'x');
+          let left = HUGE_EVENT_BYTES;
+          const more = () => {
+            // Written as fast as the proxy takes it (back-pressure), never all at once.
+            while (left > 0) {
+              const n = Math.min(left, piece.length);
+              left -= n;
+              if (!send(n === piece.length ? piece : piece.subarray(0, n))) return void res.once('drain', more);
+            }
+            send(Buffer.from('\n\n' + chunk({}, 'none', usage) + 'data: [DONE]\n\n'));
+            res.end(() => hugeResolve({ bytes, sha256: hash.digest('hex') }));
+          };
+          send(Buffer.from('data: '));
+          return more();
         }
         if (model === 'cut-client') {
           res.once('close', () => clientGoneResolve());

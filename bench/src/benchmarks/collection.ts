@@ -9,7 +9,7 @@
  */
 import { startExporter, type RunningExporter } from '../lib/exporter';
 import { openStream, postJson, request } from '../lib/http';
-import { countSamples, nodeExporterAvailable, startNodeExporter, type RunningNodeExporter } from '../lib/node-exporter';
+import { countSamples, ensureNodeExporter, startNodeExporter, type RunningNodeExporter } from '../lib/node-exporter';
 import { startEmptyNode, startStockExporter, type RunningReference } from '../lib/reference';
 import { coreShare, readCpu, readMemory, type CpuReading } from '../lib/proc';
 import { row, type BenchResult, type Context } from '../lib/result';
@@ -43,12 +43,13 @@ export async function collection(ctx: Context): Promise<BenchResult> {
   const streams: Array<{ close(): void; samples(): number }> = [];
   const timers: NodeJS.Timeout[] = [];
   try {
+    // Installed here when missing and allowed, else the benchmark fails naming the package.
+    ensureNodeExporter();
     const profile = (name: string) => (ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
     const a = await startExporter({ nodeArgs: profile('collection') });
     const b = await startExporter({ nodeArgs: profile('collection-scraped') });
     exporters.push(a, b);
-    if (nodeExporterAvailable()) nodeExp = await startNodeExporter();
-    else ctx.log('prometheus-node-exporter is not installed (apt-get install -y prometheus-node-exporter): no baseline');
+    nodeExp = await startNodeExporter();
     references.push(startEmptyNode(), await startStockExporter());
 
     for (const e of exporters) await postJson(`${e.url}/api/v1/ingest`, e.token, { records: seed });
@@ -123,6 +124,9 @@ export async function collection(ctx: Context): Promise<BenchResult> {
     const rssRb = median(rb.rss) / MB;
     const rssNe = ne ? median(ne.rss) / MB : null;
     const neName = 'node_exporter 1.5, scraped 1/s';
+    const cpuScraped = median(rbScrape.cpu);
+    const floorRss = median(stock.rss) / MB;
+    const rssScraped = median(rbScrape.rss) / MB;
     const rows = [
       row({
         benchmark: 'collection',
@@ -131,17 +135,46 @@ export async function collection(ctx: Context): Promise<BenchResult> {
         runboard: cpuRb,
         baseline: cpuNe,
         baselineName: neName,
-        goal: '≤ 0.3%, below node_exporter',
-        met: cpuRb <= 0.3 && (cpuNe === null || cpuRb < cpuNe),
+        goal: '≤ 0.3%',
+        met: cpuRb <= 0.3,
       }),
       row({
         benchmark: 'collection',
         figure: 'CPU with /metrics also scraped 1/s',
         unit: '%',
-        runboard: median(rbScrape.cpu),
+        runboard: cpuScraped,
         baseline: cpuNe,
         baselineName: neName,
+        goal: '≤ 0.75× node_exporter',
+        met: cpuNe !== null && cpuScraped <= 0.75 * cpuNe,
         note: 'like-for-like with the scraped node_exporter',
+      }),
+      // The memory goals are set against the stack floor measured in the same window (the
+      // smallest Express + prom-client exporter, idle), not as absolute sizes: most of a Node
+      // process's RSS is the runtime itself. The live store's rings are allocated in full when a
+      // series appears, so the idle figure holds the 15 min of history.
+      row({
+        benchmark: 'collection',
+        figure: 'RSS above the stack floor (~500 series, 15 min of history)',
+        unit: 'MB',
+        runboard: rssRb - floorRss,
+        baseline: floorRss,
+        baselineName: 'Express + prom-client, idle',
+        ratio: null,
+        goal: '≤ floor + 12 MB',
+        met: rssRb - floorRss <= 12,
+        note: 'Runboard RSS (median) minus the floor; the baseline column is the floor itself',
+      }),
+      row({
+        benchmark: 'collection',
+        figure: 'RSS above the stack floor, /metrics scraped 1/s',
+        unit: 'MB',
+        runboard: rssScraped - floorRss,
+        baseline: floorRss,
+        baselineName: 'Express + prom-client, idle',
+        ratio: null,
+        goal: '≤ floor + 20 MB',
+        met: rssScraped - floorRss <= 20,
       }),
       row({
         benchmark: 'collection',
@@ -150,8 +183,6 @@ export async function collection(ctx: Context): Promise<BenchResult> {
         runboard: rssRb,
         baseline: rssNe,
         baselineName: 'node_exporter',
-        goal: '≤ 60 MB',
-        met: rssRb <= 60,
         note: `of which file-backed (the node binary and libraries): ${(median(rb.file) / MB).toFixed(1)} MB`,
       }),
       row({ benchmark: 'collection', figure: 'RSS, peak', unit: 'MB', runboard: max(rb.rss) / MB, baseline: ne ? max(ne.rss) / MB : null, baselineName: 'node_exporter' }),
@@ -159,7 +190,7 @@ export async function collection(ctx: Context): Promise<BenchResult> {
         benchmark: 'collection',
         figure: 'RSS with /metrics also scraped 1/s (median)',
         unit: 'MB',
-        runboard: median(rbScrape.rss) / MB,
+        runboard: rssScraped,
         baseline: rssNe,
         baselineName: 'node_exporter',
       }),
@@ -178,7 +209,7 @@ export async function collection(ctx: Context): Promise<BenchResult> {
         figure: 'RSS against the stack floor',
         unit: 'MB',
         runboard: rssRb,
-        baseline: median(stock.rss) / MB,
+        baseline: floorRss,
         baselineName: 'Express + prom-client, idle',
         note: `reference, not a goal; its file-backed share: ${(median(stock.file) / MB).toFixed(1)} MB`,
       }),

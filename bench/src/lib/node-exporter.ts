@@ -1,5 +1,5 @@
 /** Debian's prometheus-node-exporter on a free loopback port: the collection baseline. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { freePort } from '../../../tests/helpers/spawned';
 import { request } from './http';
@@ -14,8 +14,32 @@ export interface RunningNodeExporter {
   stop(): Promise<void>;
 }
 
+export const NODE_EXPORTER_PACKAGE = 'prometheus-node-exporter';
+
 export function nodeExporterAvailable(): boolean {
   return fs.existsSync(NODE_EXPORTER_BIN);
+}
+
+/**
+ * The collection baseline is not optional: without node_exporter the CPU goals have nothing to
+ * be compared with. When it is missing, install Debian's package if this process may (root, with
+ * apt-get), saying so on stdout; otherwise throw a one-line error naming the package, which fails
+ * the benchmark (exit code 1, bench/README.md).
+ */
+export function ensureNodeExporter(): void {
+  if (nodeExporterAvailable()) return;
+  const hint = `${NODE_EXPORTER_BIN} is missing: install Debian's ${NODE_EXPORTER_PACKAGE} (apt-get install -y ${NODE_EXPORTER_PACKAGE}) for the collection baseline`;
+  const aptGet = ['/usr/bin/apt-get', '/bin/apt-get'].find((p) => fs.existsSync(p));
+  if (process.getuid?.() !== 0 || !aptGet) throw new Error(hint);
+  process.stdout.write(`bench: installing ${NODE_EXPORTER_PACKAGE} for the collection baseline (apt-get install -y ${NODE_EXPORTER_PACKAGE})\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync(aptGet, ['install', '-y', NODE_EXPORTER_PACKAGE], { stdio: ['ignore', 2, 'inherit'], env });
+  // A fresh container often has no package lists yet.
+  if (r.status !== 0) {
+    spawnSync(aptGet, ['update'], { stdio: ['ignore', 2, 'inherit'], env });
+    r = spawnSync(aptGet, ['install', '-y', NODE_EXPORTER_PACKAGE], { stdio: ['ignore', 2, 'inherit'], env });
+  }
+  if (r.status !== 0 || !nodeExporterAvailable()) throw new Error(`apt-get install -y ${NODE_EXPORTER_PACKAGE} failed; ${hint}`);
 }
 
 export async function startNodeExporter(): Promise<RunningNodeExporter> {

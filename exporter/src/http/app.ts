@@ -100,7 +100,8 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
 
   app.get('/metrics', metricsAuth, async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    // Bytes, not a string: the text of unchanged metrics stays encoded between scrapes (metrics/exposition.ts).
+    res.send(await metrics.registry.metricsBuffer());
   });
 
   app.get(`${API_PREFIX}/health`, (_req, res) => {

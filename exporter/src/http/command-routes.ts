@@ -146,7 +146,7 @@ export function commandRoutes(deps: {
   r.get('/costs/records', (req, res) => {
     const { source, limit, from, to, format } = parseQuery(costRecordsQuery, req.query);
     // One more than asked tells whether there are more.
-    const records = ledger.costRecords({ from, to, source, limit: limit + 1 });
+    const records = ledger.costRecords({ from, to, sources: source, limit: limit + 1 });
     const truncated = records.length > limit;
     if (truncated) records.length = limit;
     if (format === 'json') {
@@ -155,7 +155,7 @@ export function commandRoutes(deps: {
     }
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="runboard-cost-records.csv"');
-    const columns = ['t', 'provider', 'model', 'input_tokens', 'output_tokens', 'cost_usd', 'priced', 'duration_seconds', 'success', 'run_id', 'command', 'source'] as const;
+    const columns = ['t', 'provider', 'model', 'input_tokens', 'output_tokens', 'cost_usd', 'priced', 'duration_seconds', 'success', 'run_id', 'command', 'source', 'tag'] as const;
     const lines: string[] = [columns.join(',')];
     for (const rec of records) lines.push(columns.map((c) => (rec[c] === null ? '' : typeof rec[c] === 'string' ? csvField(rec[c]) : String(rec[c]))).join(','));
     res.send(lines.join('\n') + '\n');

@@ -5,7 +5,7 @@
  * string, or an array of strings for a repeated parameter.
  */
 import { z } from 'zod';
-import { costGroupings, costSources, runOutcomes } from '@runboard/protocol';
+import { costGroupings, costSources, runOutcomes, type CostSource } from '@runboard/protocol';
 import { badRequest } from './errors';
 
 /** Parses `query` with `schema`; the first problem is thrown as a 400 naming its parameter. */
@@ -136,14 +136,32 @@ export const runsQuery = z.object({
 /** GET /api/v1/templates. */
 export const templatesQuery = z.object({ command: stringParam });
 
+/** CostSources, comma-separated (or repeated): the records of any of them; absent or empty, every source. */
+const sourcesParam = stringParam.transform((raw, ctx) => {
+  const names = [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
+  const bad = names.find((n) => !(costSources as readonly string[]).includes(n));
+  if (bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 40)}" is not a source: give one or more of ${costSources.join(', ')}, comma-separated` });
+    return z.NEVER;
+  }
+  return names.length === 0 ? undefined : (names as CostSource[]);
+});
+
 /** GET /api/v1/costs: the last 7 days by default. */
 export const costsQuery = z
-  .object({ groupBy: enumParam(costGroupings).transform((g) => g ?? 'model'), source: enumParam(costSources) })
+  .object({ groupBy: enumParam(costGroupings).transform((g) => g ?? 'model'), source: sourcesParam })
   .and(timeRange(7 * 86_400_000))
   .and(z.object({ format: enumParam(['json', 'csv'], 'must be json or csv').transform((f) => f ?? 'json') }));
 
 /** GET /api/v1/costs/records: the last 7 days by default, oldest first. */
 export const costRecordsQuery = z
-  .object({ source: enumParam(costSources), limit: intParam(1, 100_000).transform((n) => n ?? 1000) })
+  .object({ source: sourcesParam, limit: intParam(1, 100_000).transform((n) => n ?? 1000) })
   .and(timeRange(7 * 86_400_000))
   .and(z.object({ format: enumParam(['json', 'csv'], 'must be json or csv').transform((f) => f ?? 'json') }));

@@ -126,12 +126,12 @@ export class IngestService {
    * Records LLM calls that arrived by another path than the ingest API (the OTLP receiver, the
    * recording proxy), already checked by that path: ledger first, in one transaction, then
    * counted. Returns the LedgerWriteError when the ledger refused them (then nothing of them is
-   * counted, and the caller answers so its client retries). `command` is kept in the records'
-   * command column (the proxy's caller tag, README "OpenAI-compatible recording proxy").
+   * counted, and the caller answers so its client retries). A record's `tag` (the proxy's
+   * X-Runboard-Tag, README "OpenAI-compatible recording proxy") is kept with it.
    */
-  recordCalls(records: Omit<LlmRecord, 'kind'>[], source: 'otlp' | 'proxy', command?: string): LedgerWriteError | undefined {
+  recordCalls(records: Array<Omit<LlmRecord, 'kind'>>, source: 'otlp' | 'proxy'): LedgerWriteError | undefined {
     if (records.length === 0) return undefined;
-    const costs = records.map((rec) => this.costRecord(rec, this.d.llm.price(rec), source, command));
+    const costs = records.map((rec) => this.costRecord(rec, this.d.llm.price(rec), source));
     const refused = this.writeCosts(costs, source);
     if (refused) return refused;
     const now = Date.now();
@@ -197,6 +197,7 @@ export class IngestService {
       run_id: rec.run_id,
       command,
       source,
+      tag: rec.tag,
     };
   }
 

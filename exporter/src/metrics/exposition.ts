@@ -51,45 +51,71 @@ interface SeriesText {
 }
 
 interface MetricText {
+  name: string;
+  help: string;
   header: string;
   series: Map<string, SeriesText>;
   text: string;
+  /** `text` encoded, followed by the blank line that separates metrics. */
+  bytes: Buffer;
 }
+
+const FINAL_NEWLINE = Buffer.from('\n');
 
 export class ExpositionRegistry extends Registry {
   private readonly texts = new WeakMap<object, MetricText>();
 
+  /** The exposition as prom-client's `metrics()` returns it. */
   override async metrics(): Promise<string> {
-    if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(this.defaultLabels()).length > 0) return super.metrics();
+    const parts = await this.exposition();
+    return parts === null ? super.metrics() : Buffer.concat(parts).toString('utf8');
+  }
+
+  /**
+   * The exposition as bytes, for /metrics: the encoded text of a metric is kept with its text,
+   * so a scrape encodes only the metrics that changed (the default metrics, mostly).
+   */
+  async metricsBuffer(): Promise<Buffer> {
+    const parts = await this.exposition();
+    return parts === null ? Buffer.from(await super.metrics()) : Buffer.concat(parts);
+  }
+
+  /** Each metric's bytes; null when this writer does not cover the registry's settings. */
+  private async exposition(): Promise<Buffer[] | null> {
+    if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(this.defaultLabels()).length > 0) return null;
     const metrics = this.getMetricsAsArray() as unknown as MetricState[];
     // As prom-client does: every collect callback runs before any value is read.
-    const pending: Promise<unknown>[] = [];
-    const fallback = new Map<MetricState, Promise<string>>();
+    const pending: Array<Promise<unknown>> = [];
+    let fallback: Map<MetricState, Promise<string>> | undefined;
     for (const m of metrics) {
-      if (!covered(m)) fallback.set(m, this.getSingleMetricAsString(m.name));
+      if (!covered(m)) (fallback ??= new Map()).set(m, this.getSingleMetricAsString(m.name));
       else if (m.collect) {
         const v = m.collect();
         if (v instanceof Promise) pending.push(v);
       }
     }
     if (pending.length > 0) await Promise.all(pending);
-    const parts: string[] = [];
+    const parts: Buffer[] = [];
     for (const m of metrics) {
-      const f = fallback.get(m);
-      parts.push(f ? await f : this.metricText(m));
+      const f = fallback?.get(m);
+      parts.push(f ? Buffer.from(`${await f}\n\n`) : this.metricText(m).bytes);
     }
-    return `${parts.join('\n\n')}\n`;
+    // The last metric ends with one newline, not a blank line.
+    if (parts.length === 0) return [FINAL_NEWLINE];
+    const last = parts.length - 1;
+    parts[last] = parts[last].subarray(0, parts[last].length - 1);
+    return parts;
   }
 
   private defaultLabels(): Labels {
     return (this as unknown as { _defaultLabels: Labels })._defaultLabels ?? {};
   }
 
-  private metricText(m: MetricState): string {
+  private metricText(m: MetricState): MetricText {
     let cache = this.texts.get(m);
-    const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
-    if (!cache || cache.header !== header) {
-      cache = { header, series: new Map(), text: '' };
+    if (!cache || cache.name !== m.name || cache.help !== m.help) {
+      const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
+      cache = { name: m.name, help: m.help, header, series: new Map(), text: '', bytes: FINAL_NEWLINE };
       this.texts.set(m, cache);
     }
     const old = cache.series;
@@ -125,8 +151,9 @@ export class ExpositionRegistry extends Registry {
       // Written in the metric's own order (insertion order of its series), as prom-client does.
       for (const key in m.hashMap) text += `\n${old.get(key)!.text}`;
       cache.text = text;
+      cache.bytes = Buffer.from(`${text}\n\n`);
     }
-    return cache.text;
+    return cache;
   }
 }
 

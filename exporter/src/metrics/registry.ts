@@ -182,6 +182,12 @@ export function createMetrics(labelValues: number) {
       help: 'Cumulative OTLP metric streams or span-sending apps forgotten because otlp.maxStreams was reached.',
       registers: r,
     }),
+    proxyRequests: new Counter({
+      name: 'runboard_proxy_requests_total',
+      help: 'Requests to the recording proxy by upstream and outcome (success, upstream_error, timeout, unreachable, cut, refused).',
+      labelNames: ['upstream', 'outcome'] as const,
+      registers: r,
+    }),
     ingestRecords: new Counter({
       name: 'runboard_ingest_records_total',
       help: 'Records accepted through ingest and the SDK, by kind.',

@@ -5,10 +5,12 @@
  * gen_ai.client.operation.duration histograms) are aggregates: their delta per (provider, model)
  * becomes one record per call, the token sums spread over the calls. One call reported both ways
  * is counted once: GenAI metric points are used only from apps (resources) that have sent no
- * GenAI span since the exporter started; spans always count.
+ * GenAI span since the exporter started; spans count, except an app's spans that ended before
+ * the collection time of its last GenAI metric export that was counted (those calls are in it).
+ * A record's tag is its app's service.name (README "OpenTelemetry (OTLP)").
  */
 import crypto from 'node:crypto';
-import type { LlmRecord } from '@runboard/protocol';
+import { COST_TAG_PATTERN, type LlmRecord } from '@runboard/protocol';
 import { isValidRecord } from '../ingest/validate';
 import { CUMULATIVE, STATUS_ERROR, attrMap, nsBetweenSeconds, toNumber, type HistogramPoint, type MetricsRequest, type Resource, type TraceRequest } from './proto';
 
@@ -30,6 +32,8 @@ export interface Mapped {
   received: number;
   ignoredNotGenAi: number;
   ignoredSpansPreferred: number;
+  /** Spans of calls that a GenAI metric export of their app already counted. */
+  ignoredInMetrics: number;
   rejected: number;
   /** Why items were rejected (the first few), for partial_success.error_message. */
   reasons: string[];
@@ -79,11 +83,26 @@ interface StreamState {
   sum: number;
 }
 
+/** What is known of an app: it sent GenAI spans; the collection time (ns) of its last counted GenAI metric export. */
+interface AppState {
+  spans: boolean;
+  metricsUntilNs: number;
+}
+
 /** The app a resource is: service.instance.id, else service.namespace/service.name. */
 export function resourceIdentity(attrs: Attrs): string {
   const id = attrs.get('service.instance.id');
   if (id !== undefined) return `id:${String(id)}`;
   return `name:${String(attrs.get('service.namespace') ?? '')}/${String(attrs.get('service.name') ?? '')}`;
+}
+
+/**
+ * The cost-record tag of an app's records: its service.name, when it passes the rule every tag
+ * follows (COST_TAG_PATTERN, as the proxy's X-Runboard-Tag); else the records have no tag.
+ */
+export function serviceTag(attrs: Attrs): string | undefined {
+  const name = attrs.get('service.name');
+  return typeof name === 'string' && COST_TAG_PATTERN.test(name) ? name : undefined;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -100,8 +119,8 @@ const sortedAttrs = (a: Attrs) => [...a.entries()].sort(([x], [y]) => (x < y ? -
 export class GenAiMapper {
   /** Cumulative streams' last value: resource, scope, metric and point attributes → (start, count, sum). */
   private readonly streams: Lru<StreamState>;
-  /** Apps that sent GenAI spans: their GenAI metric points are not used (the double-count rule). */
-  private readonly spanResources: Lru<true>;
+  /** Apps that sent GenAI spans or had GenAI metric points counted (the double-count rule). */
+  private readonly apps: Lru<AppState>;
   /** A cumulative stream first seen that started after this (ns) is counted whole; an older one is a baseline. */
   private countWholeAfterNs: number;
   private readonly now: () => number;
@@ -115,14 +134,17 @@ export class GenAiMapper {
       o.onEvict();
     };
     this.streams = new Lru(o.maxStreams, evicted);
-    this.spanResources = new Lru(o.maxStreams, o.onEvict);
+    this.apps = new Lru(o.maxStreams, o.onEvict);
   }
 
   traces(req: TraceRequest): Mapped {
     const out = newMapped();
     const seen: string[] = [];
     for (const rs of req.resourceSpans ?? []) {
-      const identity = resourceIdentity(attrMap(rs.resource?.attributes));
+      const resAttrs = attrMap(rs.resource?.attributes);
+      const identity = resourceIdentity(resAttrs);
+      const tag = serviceTag(resAttrs);
+      const metricsUntilNs = this.apps.get(identity)?.metricsUntilNs ?? 0;
       for (const ss of rs.scopeSpans ?? []) {
         for (const span of ss.spans ?? []) {
           out.received++;
@@ -150,6 +172,10 @@ export class GenAiMapper {
             reject('start_time_unix_nano and end_time_unix_nano must be set, end not before start');
             continue;
           }
+          if (end <= metricsUntilNs) {
+            out.ignoredInMetrics++;
+            continue;
+          }
           const errorType = a.get('error.type');
           const rec: LlmCall = {
             provider: provider(a) ?? '',
@@ -159,6 +185,7 @@ export class GenAiMapper {
             duration_seconds: nsBetweenSeconds(span.startTimeUnixNano, span.endTimeUnixNano),
             success: !(errorType !== undefined && errorType !== '') && span.status?.code !== STATUS_ERROR,
             t: nsToMs(end),
+            ...(tag ? { tag } : {}),
           } as LlmCall;
           const why = invalid(rec);
           if (why) reject(why);
@@ -167,7 +194,7 @@ export class GenAiMapper {
       }
     }
     out.commit = () => {
-      for (const id of seen) this.spanResources.set(id, true);
+      for (const id of seen) this.apps.set(id, { spans: true, metricsUntilNs: this.apps.get(id)?.metricsUntilNs ?? 0 });
     };
     return out;
   }
@@ -177,11 +204,14 @@ export class GenAiMapper {
     const updates = new Map<string, StreamState>();
     /** Per app and (provider, model): the deltas of this request. */
     const groups = new Map<string, Group>();
+    /** Per app: the latest collection time of its GenAI points counted by this request. */
+    const countedUntil = new Map<string, number>();
     for (const rm of req.resourceMetrics ?? []) {
       const resAttrs = attrMap((rm.resource as Resource | null | undefined)?.attributes);
       const identity = resourceIdentity(resAttrs);
       const resKey = sortedAttrs(resAttrs);
-      const spansWin = !this.o.useMetrics || this.spanResources.get(identity) !== undefined;
+      const tag = serviceTag(resAttrs);
+      const spansWin = !this.o.useMetrics || this.apps.get(identity)?.spans === true;
       for (const sm of rm.scopeMetrics ?? []) {
         for (const metric of sm.metrics ?? []) {
           const hist = metric.histogram ?? metric.exponentialHistogram;
@@ -230,9 +260,10 @@ export class GenAiMapper {
             }
             const key = JSON.stringify([identity, prov, mod]);
             let g = groups.get(key);
-            if (!g) groups.set(key, (g = { provider: prov, model: mod, t: 0, points: 0, input: zero(), output: zero(), ok: zero(), fail: zero() }));
+            if (!g) groups.set(key, (g = { identity, tag, provider: prov, model: mod, t: 0, timeNs: 0, points: 0, input: zero(), output: zero(), ok: zero(), fail: zero() }));
             g.points++;
             g.t = Math.max(g.t, delta.t);
+            if (!delta.baseline) g.timeNs = Math.max(g.timeNs, delta.timeNs);
             g[type].count += delta.count;
             g[type].sum += delta.sum;
           }
@@ -240,25 +271,32 @@ export class GenAiMapper {
       }
     }
     for (const g of groups.values()) {
-      const calls = toCalls(g);
-      if (calls.length === 0) continue;
-      if (out.records.length + calls.length > this.o.maxRecords) {
+      // Counted before any record is made: a point's count is the app's to choose (up to 2^53).
+      const n = callCount(g);
+      if (out.records.length + n > this.o.maxRecords) {
         out.rejected += g.points;
         if (out.reasons.length < MAX_REASONS) {
-          out.reasons.push(`${g.provider}/${g.model}: ${calls.length} calls would pass ${this.o.maxRecords} GenAI records in one request (limits.batchRecords)`);
+          out.reasons.push(`${g.provider.slice(0, 100)}/${g.model.slice(0, 100)}: ${n} calls would pass ${this.o.maxRecords} GenAI records in one request (limits.batchRecords)`);
         }
         continue;
       }
-      const why = invalid(calls[0]);
+      const calls = toCalls(g, n);
+      const why = calls.length > 0 ? invalid(calls[0]) : undefined;
       if (why) {
         out.rejected += g.points;
         if (out.reasons.length < MAX_REASONS) out.reasons.push(`${g.provider.slice(0, 100)}/${g.model.slice(0, 100)}: ${why}`);
         continue;
       }
       for (const c of calls) out.records.push(c);
+      // Even with nothing new: every call of the app up to then is counted.
+      if (g.timeNs > 0) countedUntil.set(g.identity, Math.max(countedUntil.get(g.identity) ?? 0, g.timeNs));
     }
     out.commit = () => {
       for (const [k, s] of updates) this.streams.set(k, s);
+      for (const [id, until] of countedUntil) {
+        const app = this.apps.get(id);
+        this.apps.set(id, { spans: app?.spans ?? false, metricsUntilNs: Math.max(app?.metricsUntilNs ?? 0, until) });
+      }
     };
     return out;
   }
@@ -269,7 +307,7 @@ export class GenAiMapper {
    * app, whose value is then all new; a stream seen first counts whole only if it started after the
    * exporter did (else what it holds may have been counted before a restart of the exporter).
    */
-  private delta(p: HistogramPoint, cumulative: boolean, streamParts: unknown[], updates: Map<string, StreamState>): { count: number; sum: number; t: number } | string {
+  private delta(p: HistogramPoint, cumulative: boolean, streamParts: unknown[], updates: Map<string, StreamState>): Delta | string {
     const count = toNumber(p.count);
     const sum = p.sum ?? 0;
     const time = toNumber(p.timeUnixNano);
@@ -277,27 +315,39 @@ export class GenAiMapper {
     if (!Number.isFinite(sum) || sum < 0) return 'sum must be a non-negative number';
     if (!(time > 0)) return 'time_unix_nano must be set';
     const t = nsToMs(time);
-    if (!cumulative) return { count, sum, t };
+    if (!cumulative) return { count, sum, t, timeNs: time };
     const start = toNumber(p.startTimeUnixNano);
     const key = stableKey(streamParts);
     // A stream twice in one request: the second point follows the first, not the stored value.
     const prev = updates.get(key) ?? this.streams.get(key);
     const now: StreamState = { start, count, sum };
     updates.set(key, now);
-    if (!prev) return start > this.countWholeAfterNs ? { count, sum, t } : { count: 0, sum: 0, t };
-    if (prev.start !== start || count < prev.count || sum < prev.sum) return { count, sum, t };
-    return { count: count - prev.count, sum: sum - prev.sum, t };
+    if (!prev) return start > this.countWholeAfterNs ? { count, sum, t, timeNs: time } : { count: 0, sum: 0, t, timeNs: time, baseline: true };
+    if (prev.start !== start || count < prev.count || sum < prev.sum) return { count, sum, t, timeNs: time };
+    return { count: count - prev.count, sum: sum - prev.sum, t, timeNs: time };
   }
 }
 
+/** A point's new calls and sum; a baseline point (a stream first seen, older than the exporter) counts nothing. */
+interface Delta {
+  count: number;
+  sum: number;
+  t: number;
+  timeNs: number;
+  baseline?: boolean;
+}
 interface Amount {
   count: number;
   sum: number;
 }
 interface Group {
+  identity: string;
+  tag: string | undefined;
   provider: string;
   model: string;
   t: number;
+  /** Latest collection time (ns) of the group's points that counted (baselines aside). */
+  timeNs: number;
   points: number;
   input: Amount;
   output: Amount;
@@ -312,8 +362,7 @@ const zero = (): Amount => ({ count: 0, sum: 0 });
  * Failed calls (error.type) take their mean duration; the token sums are spread over the
  * successful calls (over all when none succeeded), so the totals are exactly what the app sent.
  */
-function toCalls(g: Group): LlmCall[] {
-  const calls = Math.max(g.ok.count + g.fail.count, g.input.count, g.output.count);
+function toCalls(g: Group, calls: number): LlmCall[] {
   if (calls === 0) return [];
   const failures = g.fail.count;
   const successes = calls - failures;
@@ -336,10 +385,14 @@ function toCalls(g: Group): LlmCall[] {
       ...(hasDuration ? { duration_seconds: ok ? okMean : failMean } : {}),
       success: ok,
       t: g.t,
+      ...(g.tag ? { tag: g.tag } : {}),
     });
   }
   return out;
 }
+
+/** How many calls a group's delta is (see toCalls). */
+const callCount = (g: Group) => Math.max(g.ok.count + g.fail.count, g.input.count, g.output.count);
 
 const nanos = (s: number) => Math.round(s * 1e9) / 1e9;
 
@@ -368,5 +421,5 @@ function invalid(rec: LlmCall): string | undefined {
 }
 
 function newMapped(): Mapped {
-  return { records: [], received: 0, ignoredNotGenAi: 0, ignoredSpansPreferred: 0, rejected: 0, reasons: [], commit: () => undefined };
+  return { records: [], received: 0, ignoredNotGenAi: 0, ignoredSpansPreferred: 0, ignoredInMetrics: 0, rejected: 0, reasons: [], commit: () => undefined };
 }

@@ -88,6 +88,7 @@ export function otlpRoutes(d: OtlpDeps): express.Router {
         if (mapped.received > 0) d.metrics.otlpReceived.inc({ signal }, mapped.received);
         if (mapped.ignoredNotGenAi > 0) d.metrics.otlpIgnored.inc({ signal, reason: 'not_genai' }, mapped.ignoredNotGenAi);
         if (mapped.ignoredSpansPreferred > 0) d.metrics.otlpIgnored.inc({ signal, reason: 'spans_preferred' }, mapped.ignoredSpansPreferred);
+        if (mapped.ignoredInMetrics > 0) d.metrics.otlpIgnored.inc({ signal, reason: 'counted_in_metrics' }, mapped.ignoredInMetrics);
         if (mapped.rejected > 0) d.metrics.otlpRejected.inc({ signal }, mapped.rejected);
         const partial =
           mapped.rejected > 0

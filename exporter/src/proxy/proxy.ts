@@ -13,19 +13,17 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import type { LlmRecord } from '@runboard/protocol';
+import { COST_TAG_PATTERN, COST_TAG_RULE, type LlmRecord } from '@runboard/protocol';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics/registry';
 import { sendError } from '../http/errors';
 import type { LedgerWriteError } from '../store/ledger';
-import { ENDPOINTS, JsonUsageReader, StreamUsageReader, type Endpoint, type Usage } from './usage';
+import { ENDPOINTS, JsonUsageReader, SSE_EVENT_BYTES, StreamUsageReader, type Endpoint, type Usage } from './usage';
 
 export const PROXY_PREFIX = '/proxy/';
 export const TOKEN_HEADER = 'x-runboard-token';
 export const TAG_HEADER = 'x-runboard-tag';
-
-/** A caller's tag: kept in the cost record's command column, so it is bounded like a command id. */
-const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ours and those the proxy sets itself. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -35,9 +33,17 @@ export interface ProxyDeps {
   config: Config['proxy'];
   /** The API token check (http/auth.ts), given `Bearer <token>`. */
   checkToken: (authorization: string | undefined) => boolean;
-  record: (rec: Omit<LlmRecord, 'kind'>, tag: string | undefined) => LedgerWriteError | undefined;
+  record: (rec: Omit<LlmRecord, 'kind'>) => LedgerWriteError | undefined;
+  metrics: Pick<Metrics, 'proxyRequests'>;
   log: Logger;
 }
+
+/**
+ * How a proxied request ended (runboard_proxy_requests_total's `outcome`): answered and complete;
+ * an upstream error status or a stream that reported a failure; no answer in time; no connection;
+ * cut by either side; or answered by the proxy itself without calling the upstream.
+ */
+type Outcome = 'success' | 'upstream_error' | 'timeout' | 'unreachable' | 'cut' | 'refused';
 
 interface Upstream {
   name: string;
@@ -78,10 +84,13 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     const match = /^\/proxy\/([^/]+)\/v1\/(.+)$/.exec(pathname);
     const up = match ? upstreams.get(match[1]) : undefined;
     const endpoint = match ? (ENDPOINTS as readonly string[]).find((e) => e === match[2]) : undefined;
+    /** Answered by the proxy itself. Counted only for a configured upstream: any other path text would become a label value. */
+    const refuse = (status: number, code: string, message: string, field?: string) => {
+      if (up) deps.metrics.proxyRequests.inc({ upstream: up.name, outcome: 'refused' });
+      drain(req, res, status, code, message, field);
+    };
     if (!up || !endpoint) {
-      return drain(
-        req,
-        res,
+      return refuse(
         404,
         'not_found',
         `no proxy route ${req.method} ${pathname.slice(0, 200)}: use /proxy/<upstream>/v1/{${ENDPOINTS.join(',')}} with an upstream of proxy.upstreams`,
@@ -89,26 +98,24 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     }
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return drain(req, res, 405, 'method_not_allowed', `${pathname.slice(0, 200)} takes POST`);
+      return refuse(405, 'method_not_allowed', `${pathname.slice(0, 200)} takes POST`);
     }
     const token = req.headers[TOKEN_HEADER];
     if (typeof token !== 'string' || !deps.checkToken(`Bearer ${token}`)) {
-      return drain(
-        req,
-        res,
+      return refuse(
         401,
         'unauthorized',
         token ? 'invalid API token in X-Runboard-Token' : 'missing API token: send "X-Runboard-Token: <token>" (the provider key stays in Authorization)',
       );
     }
     const tagHeader = req.headers[TAG_HEADER];
-    if (tagHeader !== undefined && (typeof tagHeader !== 'string' || !TAG_PATTERN.test(tagHeader))) {
-      return drain(req, res, 400, 'invalid_request', 'X-Runboard-Tag: must be 1-64 letters, digits, ".", "_", ":", "/" or "-", starting with a letter or digit', 'X-Runboard-Tag');
+    if (tagHeader !== undefined && (typeof tagHeader !== 'string' || !COST_TAG_PATTERN.test(tagHeader))) {
+      return refuse(400, 'invalid_request', `X-Runboard-Tag: ${COST_TAG_RULE}`, 'X-Runboard-Tag');
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > config.bodyBytes) {
       res.setHeader('Connection', 'close');
-      return drain(req, res, 413, 'body_too_large', `request body is larger than the limit of ${config.bodyBytes} bytes (proxy.bodyBytes)`);
+      return refuse(413, 'body_too_large', `request body is larger than the limit of ${config.bodyBytes} bytes (proxy.bodyBytes)`);
     }
     let addr = req.socket.remoteAddress ?? '';
     if (addr.startsWith('::ffff:') && addr.includes('.')) addr = addr.slice(7);
@@ -119,7 +126,7 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
         inFlight >= config.maxConcurrent
           ? `${config.maxConcurrent} proxied requests in progress (proxy.maxConcurrent)`
           : `${config.maxConcurrentPerClient} proxied requests in progress from this client (proxy.maxConcurrentPerClient)`;
-      return drain(req, res, 503, 'proxy_busy', `${which}; retry later`);
+      return refuse(503, 'proxy_busy', `${which}; retry later`);
     }
     inFlight++;
     perClient.set(addr, mine + 1);
@@ -137,8 +144,10 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
       if (err || !body) {
         if (err === 'too_large') {
           res.setHeader('Connection', 'close');
+          deps.metrics.proxyRequests.inc({ upstream: up.name, outcome: 'refused' });
           return sendError(res, 413, 'body_too_large', `request body is larger than the limit of ${config.bodyBytes} bytes (proxy.bodyBytes)`);
         }
+        deps.metrics.proxyRequests.inc({ upstream: up.name, outcome: 'cut' });
         return void res.destroy();
       }
       forward({ req, res, up, endpoint: endpoint as Endpoint, body, tag: tagHeader, query: q < 0 ? '' : url.slice(q) });
@@ -160,7 +169,8 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     let finished = false;
     let usage: Usage | undefined;
     let status = 0;
-    const finish = (success: boolean) => {
+    let timedOut = false;
+    const finish = (outcome: Outcome) => {
       if (finished) return;
       finished = true;
       const rec: Omit<LlmRecord, 'kind'> = {
@@ -170,19 +180,27 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
         input_tokens: usage?.inputTokens ?? 0,
         output_tokens: usage?.outputTokens ?? 0,
         duration_seconds: (performance.now() - started) / 1000,
-        success: success && status < 400,
+        success: outcome === 'success',
+        tag,
       };
+      deps.metrics.proxyRequests.inc({ upstream: up.name, outcome });
       // Ledger first; a refusal was counted (runboard_ledger_refused_records_total) and logged by
       // the ledger's owner, and the app already has its answer: nothing more to do here.
-      deps.record(rec, tag);
+      deps.record(rec);
     };
 
     const upReq = up.request(target, { method: 'POST', headers, agent: up.agent });
     upReq.on('socket', (s) => s.setNoDelay(true));
-    upReq.setTimeout(timeoutMs, () => upReq.destroy(new TimeoutError()));
+    upReq.setTimeout(timeoutMs, () => {
+      timedOut = true;
+      upReq.destroy(new TimeoutError());
+    });
     // The app went away: stop the upstream call too; recorded as a failure with what was seen.
+    let appGone = false;
     res.once('close', () => {
-      if (!res.writableFinished) upReq.destroy();
+      if (res.writableFinished) return;
+      appGone = true;
+      upReq.destroy();
     });
     let responded = false;
     upReq.on('error', (err) => {
@@ -199,7 +217,7 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
       } else {
         res.destroy();
       }
-      finish(false);
+      finish(err instanceof TimeoutError ? 'timeout' : appGone ? 'cut' : 'unreachable');
     });
     upReq.on('response', (upRes) => {
       responded = true;
@@ -225,7 +243,10 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
         void (sse?.done ?? Promise.resolve()).then(() => {
           if (json) usage = json.result();
           if (sse) usage = { model: sse.model, inputTokens: sse.inputTokens, outputTokens: sse.outputTokens };
-          finish(complete && (!sse || (sse.completed && !sse.failed)));
+          if (sse?.overflowed) warnUpstream(up, `a streamed event over ${SSE_EVENT_BYTES} bytes: the rest of that answer's usage was not read`);
+          // A stream whose events were not all read ends as its connection did.
+          const streamOk = !sse || sse.overflowed || sse.completed;
+          finish(timedOut ? 'timeout' : !complete ? 'cut' : status >= 400 || sse?.failed ? 'upstream_error' : streamOk ? 'success' : 'cut');
         });
       };
       upRes.on('end', () => res.end(() => done(true)));

@@ -2,7 +2,8 @@
  * What the recording proxy learns from an upstream's answer: the model and the token usage
  * (README "OpenAI-compatible recording proxy"). It reads a copy; the answer itself is passed on
  * unchanged. Only the small state below is kept per request: a streamed answer is never
- * accumulated, and a JSON answer only up to JSON_PARSE_BYTES (then its head and tail).
+ * accumulated beyond one event of at most SSE_EVENT_BYTES, and a JSON answer only up to
+ * JSON_PARSE_BYTES (then its head and tail).
  */
 import { readSse, type SseByteStream } from '@runboard/protocol/sse';
 
@@ -21,6 +22,12 @@ const JSON_PARSE_BYTES = 1024 * 1024;
 /** Kept of a larger answer: `model` and `usage` come last in OpenAI's answers (and `model` early too). */
 const HEAD_BYTES = 4096;
 const TAIL_BYTES = 64 * 1024;
+/**
+ * Largest streamed event read for usage. The SSE parser holds the event it is reading whole, so
+ * one endless event (a broken or hostile upstream) would grow memory without bound: past this
+ * size the reader stops, and the call is recorded with what it had seen before.
+ */
+export const SSE_EVENT_BYTES = 1024 * 1024;
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0);
 
@@ -130,6 +137,12 @@ export class StreamUsageReader {
   completed = false;
   /** The stream reported a failure (an `error` event, `response.failed` or `response.incomplete`). */
   failed = false;
+  /** An event was larger than SSE_EVENT_BYTES: the rest of the stream was not read. */
+  overflowed = false;
+  /** Bytes since the last blank line (the end of an event), and the line-scanning state. */
+  private eventBytes = 0;
+  private lineEmpty = true;
+  private afterCr = false;
   private readonly queue: Uint8Array[] = [];
   private wake?: () => void;
   private ended = false;
@@ -157,8 +170,38 @@ export class StreamUsageReader {
   /** A chunk as it was passed on; parsed on a later microtask, so it never delays the answer. */
   push(chunk: Uint8Array): void {
     if (this.ended) return;
+    if (!this.withinEventLimit(chunk)) {
+      this.overflowed = true;
+      this.queue.length = 0;
+      this.end();
+      return;
+    }
     this.queue.push(chunk);
     this.wakeUp();
+  }
+
+  /** Follows the chunk's lines (ended by CR, LF or CRLF) to count the bytes of the current event. */
+  private withinEventLimit(chunk: Uint8Array): boolean {
+    let { eventBytes, lineEmpty, afterCr } = this;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x0a && afterCr) {
+        afterCr = false;
+        continue;
+      }
+      afterCr = b === 0x0d;
+      if (b === 0x0a || b === 0x0d) {
+        if (lineEmpty) eventBytes = 0;
+        lineEmpty = true;
+      } else {
+        lineEmpty = false;
+        if (++eventBytes > SSE_EVENT_BYTES) return false;
+      }
+    }
+    this.eventBytes = eventBytes;
+    this.lineEmpty = lineEmpty;
+    this.afterCr = afterCr;
+    return true;
   }
 
   end(): void {

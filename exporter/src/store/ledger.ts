@@ -135,14 +135,14 @@ export class Ledger {
   /**
    * Cost breakdown over records with from <= t <= to (ms). Whole UTC hours inside the range come
    * from the hourly rollups, the partial hours at either end from the records themselves, so the
-   * cost stays small however many records the range holds. With `source`, that source's records only.
+   * cost stays small however many records the range holds. With `sources`, those sources' records only.
    */
-  costs(groupBy: CostGrouping, from: number, to: number, source?: CostSource): CostsResponse {
-    return this.costStore.costs(groupBy, from, to, source);
+  costs(groupBy: CostGrouping, from: number, to: number, sources?: readonly CostSource[]): CostsResponse {
+    return this.costStore.costs(groupBy, from, to, sources);
   }
 
-  /** Raw cost records with from <= t <= to (and of `source` when given), oldest first, at most `limit` (default 100,000). */
-  costRecords(q: { from: number; to: number; limit?: number; source?: CostSource }): CostRecord[] {
+  /** Raw cost records with from <= t <= to (and of `sources` when given), oldest first, at most `limit` (default 100,000). */
+  costRecords(q: { from: number; to: number; limit?: number; sources?: readonly CostSource[] }): CostRecord[] {
     return this.costStore.records(q);
   }
 

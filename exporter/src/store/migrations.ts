@@ -213,6 +213,36 @@ export const migrations: Migration[] = [
       ALTER TABLE cost_hourly_v5 RENAME TO cost_hourly;
     `,
   },
+  {
+    version: 6,
+    description: "cost_records.tag, the caller's tag, and cost_hourly per tag (costs by tag)",
+    // Until now the proxy kept X-Runboard-Tag in `command` (a proxied call has no command):
+    // moved to `tag`. The rollups are then rebuilt from the records, as in version 5.
+    up: `
+      ALTER TABLE cost_records ADD COLUMN tag TEXT;
+      UPDATE cost_records SET tag = command, command = NULL WHERE source = 'proxy' AND command IS NOT NULL;
+      CREATE TABLE cost_hourly_v6 (
+        hour           INTEGER NOT NULL,              -- ms since the epoch, start of the UTC hour
+        provider       TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        command        TEXT NOT NULL,                 -- '' for records without a command
+        source         TEXT NOT NULL,
+        tag            TEXT NOT NULL,                 -- '' for records without a tag
+        requests       INTEGER NOT NULL,
+        input_tokens   INTEGER NOT NULL,
+        output_tokens  INTEGER NOT NULL,
+        cost_usd       REAL NOT NULL,                 -- priced records only
+        unpriced       INTEGER NOT NULL,
+        PRIMARY KEY (hour, provider, model, command, source, tag)
+      ) WITHOUT ROWID;
+      INSERT INTO cost_hourly_v6
+        SELECT (t / 3600000) * 3600000, provider, model, coalesce(command, ''), source, coalesce(tag, ''),
+               count(*), total(input_tokens), total(output_tokens), round(total(cost_usd), 9), total(cost_usd IS NULL)
+        FROM cost_records GROUP BY 1, 2, 3, 4, 5, 6;
+      DROP TABLE cost_hourly;
+      ALTER TABLE cost_hourly_v6 RENAME TO cost_hourly;
+    `,
+  },
 ];
 
 /** The schema version the code knows: the last migration's. */

@@ -25,7 +25,8 @@ export function aiCost(): dashboard.DashboardBuilder {
       .datasource({ ...RUNBOARD })
       .description(description)
       .span(6)
-      .withTarget(costs(groupBy));
+      // The ledger's tables follow the dashboard's Source like its Prometheus panels.
+      .withTarget(costs(groupBy).source('$source'));
 
   return (
     newDashboard({
@@ -142,6 +143,7 @@ export function aiCost(): dashboard.DashboardBuilder {
       .withPanel(ledger('Cost by model', 'model', 'From the exporter ledger over the time range'))
       .withPanel(ledger('Cost by provider', 'provider', 'From the exporter ledger over the time range'))
       .withPanel(ledger('Cost by command', 'command', 'LLM cost of command runs (::llm lines), from the ledger'))
-      .withPanel(ledger('Cost by day', 'day', 'From the exporter ledger over the time range'))
+      .withPanel(ledger('Cost by tag', 'tag', "By the caller's tag (the ingest record's tag, the proxy's X-Runboard-Tag), from the ledger"))
+      .withPanel(ledger('Cost by day', 'day', 'From the exporter ledger over the time range').span(12))
   );
 }

@@ -49,6 +49,12 @@ export class RunboardQueryBuilder implements cog.Builder<cog.Dataquery> {
     this.internal.groupBy = groupBy;
     return this;
   }
+
+  /** costs: CostSources, comma-separated, or a `$variable`. */
+  source(source: string): this {
+    this.internal.source = source;
+    return this;
+  }
 }
 
 /** A live stream of series (back-filled from the exporter's history first). */

@@ -39,10 +39,10 @@ function toCostRow(r: AggRow, key: string): CostRow {
 }
 
 const INSERT_COST = `INSERT INTO cost_records (t, provider, model, input_tokens, output_tokens, cost_usd, priced,
-  duration_seconds, success, run_id, command, source) VALUES`;
-const COST_COLUMNS = 12;
+  duration_seconds, success, run_id, command, source, tag) VALUES`;
+const COST_COLUMNS = 13;
 const COST_ROW = `(${Array(COST_COLUMNS).fill('?').join(', ')})`;
-/** Rows per multi-row INSERT (600 parameters, far below SQLite's limit of 32766). */
+/** Rows per multi-row INSERT (650 parameters, far below SQLite's limit of 32766). */
 const COST_CHUNK = 50;
 
 /** Aggregates over raw cost_records. */
@@ -52,11 +52,12 @@ const RAW_AGG = `count(*) AS requests, total(input_tokens) AS input_tokens, tota
 const ROLLUP_AGG = `total(requests) AS requests, total(input_tokens) AS input_tokens, total(output_tokens) AS output_tokens,
   total(cost_usd) AS cost_usd, total(unpriced) AS unpriced`;
 
-/** Group keys over raw records (t is stored as whole ms) and over rollups (command '' = none). */
+/** Group keys over raw records (t is stored as whole ms) and over rollups (command or tag '' = none). */
 const RAW_KEY: Record<CostGrouping, string> = {
   model: 'model',
   provider: 'provider',
   command: `coalesce(command, '(none)')`,
+  tag: `coalesce(tag, '(none)')`,
   hour: `(t / ${HOUR_MS}) * ${HOUR_MS}`,
   day: `(t / ${DAY_MS}) * ${DAY_MS}`,
 };
@@ -64,6 +65,7 @@ const ROLLUP_KEY: Record<CostGrouping, string> = {
   model: 'model',
   provider: 'provider',
   command: `CASE command WHEN '' THEN '(none)' ELSE command END`,
+  tag: `CASE tag WHEN '' THEN '(none)' ELSE tag END`,
   hour: 'hour',
   day: `(hour / ${DAY_MS}) * ${DAY_MS}`,
 };
@@ -75,6 +77,7 @@ interface RollupDelta {
   model: string;
   command: string;
   source: CostSource;
+  tag: string;
   requests: number;
   input_tokens: number;
   output_tokens: number;
@@ -87,15 +90,15 @@ interface RollupDelta {
  * Retention subtracts these before deleting records; the integrity check compares all of them.
  */
 export function rollupsOfRecords(where = ''): string {
-  return `SELECT (t / ${HOUR_MS}) * ${HOUR_MS} AS hour, provider, model, coalesce(command, '') AS command, source,
+  return `SELECT (t / ${HOUR_MS}) * ${HOUR_MS} AS hour, provider, model, coalesce(command, '') AS command, source, coalesce(tag, '') AS tag,
                  count(*) AS requests, total(input_tokens) AS input_tokens, total(output_tokens) AS output_tokens,
                  total(cost_usd) AS cost_usd, total(cost_usd IS NULL) AS unpriced
-          FROM cost_records ${where} GROUP BY 1, 2, 3, 4, 5`;
+          FROM cost_records ${where} GROUP BY 1, 2, 3, 4, 5, 6`;
 }
 
 export class CostStore {
   private readonly insertTx: (records: readonly CostRecordInput[]) => number;
-  /** [all sources, one source (a last parameter)]. */
+  /** [all sources, some sources (a last parameter: their JSON array)]. */
   private readonly recordsStmt: [Database.Statement, Database.Statement];
   private readonly rawGroups: [Record<CostGrouping, Database.Statement>, Record<CostGrouping, Database.Statement>];
   private readonly rollupGroups: [Record<CostGrouping, Database.Statement>, Record<CostGrouping, Database.Statement>];
@@ -104,14 +107,14 @@ export class CostStore {
     const insertCost = db.prepare(`${INSERT_COST} ${COST_ROW}`);
     const insertCostChunk = db.prepare(`${INSERT_COST} ${Array(COST_CHUNK).fill(COST_ROW).join(', ')}`);
     const upsertRollup = db.prepare(
-      `INSERT INTO cost_hourly (hour, provider, model, command, source, requests, input_tokens, output_tokens, cost_usd, unpriced)
-       VALUES (@hour, @provider, @model, @command, @source, @requests, @input_tokens, @output_tokens, @cost_usd, @unpriced)
-       ON CONFLICT (hour, provider, model, command, source) DO UPDATE SET
+      `INSERT INTO cost_hourly (hour, provider, model, command, source, tag, requests, input_tokens, output_tokens, cost_usd, unpriced)
+       VALUES (@hour, @provider, @model, @command, @source, @tag, @requests, @input_tokens, @output_tokens, @cost_usd, @unpriced)
+       ON CONFLICT (hour, provider, model, command, source, tag) DO UPDATE SET
          requests = requests + excluded.requests, input_tokens = input_tokens + excluded.input_tokens,
          output_tokens = output_tokens + excluded.output_tokens, cost_usd = round(cost_usd + excluded.cost_usd, ${USD_DECIMALS}),
          unpriced = unpriced + excluded.unpriced`,
     );
-    const bySource = ['', ' AND source = ?'] as const;
+    const bySource = ['', ' AND source IN (SELECT value FROM json_each(?))'] as const;
     const [all, one] = bySource.map((and) => db.prepare(`SELECT * FROM cost_records WHERE t >= ? AND t <= ?${and} ORDER BY t, id LIMIT ?`));
     this.recordsStmt = [all, one];
     const groups = (keys: Record<CostGrouping, string>, sql: (key: string, and: string) => string) =>
@@ -125,7 +128,7 @@ export class CostStore {
     this.insertTx = db.transaction((records: readonly CostRecordInput[]) => {
       // Rows go in COST_CHUNK at a time through one multi-row INSERT (half the cost of one call
       // per row); the rest one by one. Rollup increments are summed per batch in JS: a batch
-      // touches a handful of (hour, provider, model, command) keys, so a few upserts, not one per record.
+      // touches a handful of (hour, provider, model, command, source, tag) keys, so a few upserts, not one per record.
       const deltas = new Map<string, RollupDelta>();
       const chunked = records.length - (records.length % COST_CHUNK);
       for (let i = 0; i < records.length; i++) {
@@ -135,7 +138,22 @@ export class CostStore {
         const cost = unpriced || r.cost_usd === undefined ? null : roundUsd(r.cost_usd);
         const t = Math.floor(r.t);
         const command = r.command || null;
-        const row = [t, r.provider, r.model, r.input_tokens, r.output_tokens, cost, r.priced, r.duration_seconds ?? null, r.success ? 1 : 0, r.run_id ?? null, command, r.source];
+        const tag = r.tag || null;
+        const row = [
+          t,
+          r.provider,
+          r.model,
+          r.input_tokens,
+          r.output_tokens,
+          cost,
+          r.priced,
+          r.duration_seconds ?? null,
+          r.success ? 1 : 0,
+          r.run_id ?? null,
+          command,
+          r.source,
+          tag,
+        ];
         if (i < chunked) {
           const o = (i % COST_CHUNK) * COST_COLUMNS;
           for (let k = 0; k < COST_COLUMNS; k++) params[o + k] = row[k];
@@ -144,10 +162,22 @@ export class CostStore {
           insertCost.run(row);
         }
         const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
-        const key = `${hour}\u0000${r.provider}\u0000${r.model}\u0000${command ?? ''}\u0000${r.source}`;
+        const key = `${hour}\u0000${r.provider}\u0000${r.model}\u0000${command ?? ''}\u0000${r.source}\u0000${tag ?? ''}`;
         let d = deltas.get(key);
         if (!d) {
-          d = { hour, provider: r.provider, model: r.model, command: command ?? '', source: r.source, requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, unpriced: 0 };
+          d = {
+            hour,
+            provider: r.provider,
+            model: r.model,
+            command: command ?? '',
+            source: r.source,
+            tag: tag ?? '',
+            requests: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0,
+            unpriced: 0,
+          };
           deltas.set(key, d);
         }
         d.requests += 1;
@@ -166,12 +196,12 @@ export class CostStore {
     return this.insertTx(records);
   }
 
-  costs(groupBy: CostGrouping, from: number, to: number, source?: CostSource): CostsResponse {
-    const f = source === undefined ? 0 : 1;
+  costs(groupBy: CostGrouping, from: number, to: number, sources?: readonly CostSource[]): CostsResponse {
+    const f = sources === undefined ? 0 : 1;
     const rawStmt = this.rawGroups[f][groupBy];
     const rollupStmt = this.rollupGroups[f][groupBy];
     if (!rawStmt || !rollupStmt) throw new Error(`unknown cost grouping "${String(groupBy)}"`);
-    const filter = source === undefined ? [] : [source];
+    const filter = sources === undefined ? [] : [JSON.stringify(sources)];
     const raw = { all: (a: number, b: number) => rawStmt.all(a, b, ...filter) };
     const rollup = { all: (a: number, b: number) => rollupStmt.all(a, b, ...filter) };
     // Hours [fullFrom, fullTo) lie wholly inside [from, to] (timestamps are whole ms).
@@ -209,9 +239,11 @@ export class CostStore {
     return { groupBy, from, to, rows, total: totalRow };
   }
 
-  records(q: { from: number; to: number; limit?: number; source?: CostSource }): CostRecord[] {
+  records(q: { from: number; to: number; limit?: number; sources?: readonly CostSource[] }): CostRecord[] {
     const limit = Math.max(0, Math.floor(q.limit ?? 100_000));
-    const rows = (q.source === undefined ? this.recordsStmt[0].all(q.from, q.to, limit) : this.recordsStmt[1].all(q.from, q.to, q.source, limit)) as CostRecordRow[];
+    const rows = (
+      q.sources === undefined ? this.recordsStmt[0].all(q.from, q.to, limit) : this.recordsStmt[1].all(q.from, q.to, JSON.stringify(q.sources), limit)
+    ) as CostRecordRow[];
     return rows.map((r) => ({ ...r, success: r.success !== 0 }));
   }
 }

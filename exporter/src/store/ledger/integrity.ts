@@ -17,7 +17,7 @@ export function integrityCheck(db: Database.Database): string {
     const bad = db
       .prepare(
         `SELECT count(*) FROM (${rollupsOfRecords()}) r
-         FULL OUTER JOIN cost_hourly h USING (hour, provider, model, command, source)
+         FULL OUTER JOIN cost_hourly h USING (hour, provider, model, command, source, tag)
          WHERE r.requests IS NOT h.requests OR r.input_tokens IS NOT h.input_tokens OR r.output_tokens IS NOT h.output_tokens
             OR r.unpriced IS NOT h.unpriced OR abs(r.cost_usd - h.cost_usd) > 1e-6 * max(1, abs(r.cost_usd))`,
       )

@@ -30,7 +30,7 @@ export class Retention {
          unpriced = cost_hourly.unpriced - d.unpriced
        FROM (${rollupsOfRecords('WHERE id IN (SELECT id FROM temp.prune_ids)')}) AS d
        WHERE cost_hourly.hour = d.hour AND cost_hourly.provider = d.provider AND cost_hourly.model = d.model
-         AND cost_hourly.command = d.command AND cost_hourly.source = d.source`,
+         AND cost_hourly.command = d.command AND cost_hourly.source = d.source AND cost_hourly.tag = d.tag`,
     );
     const deletePicked = db.prepare(`DELETE FROM cost_records WHERE id IN (SELECT id FROM temp.prune_ids)`);
     const deleteEmptyRollups = db.prepare(`DELETE FROM cost_hourly WHERE requests <= 0`);

@@ -45,6 +45,8 @@ export interface CostRecordInput {
   run_id?: string;
   command?: string;
   source: CostSource;
+  /** The caller's tag (ingest `tag`, the proxy's X-Runboard-Tag). */
+  tag?: string;
 }
 
 // The wire types of cost records live in @runboard/protocol; the ledger stores and returns them.
