@@ -4,7 +4,7 @@
  * every kind of change. The reference is prom-client's own Registry holding the same metric
  * objects.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { ExpositionRegistry } from '../../exporter/src/metrics/exposition';
 import { createMetrics } from '../../exporter/src/metrics/registry';
 
@@ -82,7 +82,8 @@ describe('ExpositionRegistry', () => {
   it("serves Runboard's metrics as prom-client did (default metrics' values aside)", async () => {
     const m = createMetrics(200);
     const ref = new Registry();
-    for (const metric of m.registry.getMetricsAsArray()) ref.registerMetric(metric);
+    // getMetricsAsArray() is typed as MetricObject[], but it returns the registered metric objects themselves.
+    for (const metric of m.registry.getMetricsAsArray()) ref.registerMetric(metric as unknown as Metric);
     m.actions.inc({ action: 'deploy "prod"', outcome: 'success' });
     m.actionDuration.observe({ action: 'deploy "prod"' }, 0.3);
     m.filesystemSize.set({ mountpoint: '/' }, 1e12);

@@ -309,8 +309,9 @@ export async function heapAfterGc(exp: RunningExporter): Promise<number> {
   socket.write(
     `GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.from('runboard-harden!').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   );
-  // Frames only once the server has switched protocols (it may drop earlier ones).
-  await Promise.race([upgrade, sleep(10000)]);
+  // Frames only once the server has switched protocols (it may drop earlier ones). The timer is
+  // unref'd: left running after the upgrade, it would hold the test worker open for 10 s.
+  await Promise.race([upgrade, new Promise<void>((r) => setTimeout(r, 10000).unref())]);
   if (!upgraded) throw new Error('inspector: no WebSocket upgrade');
   let next = 1;
   const call = (method: string) =>

@@ -328,7 +328,7 @@ export class GenAiMapper {
   }
 }
 
-/** A point's new calls and sum; a baseline point (a stream first seen, older than the exporter) counts nothing. */
+/** A point's new calls and sum; a baseline point (a stream first seen that may have been counted before, see delta()) counts nothing. */
 interface Delta {
   count: number;
   sum: number;
