@@ -18,6 +18,8 @@ import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import si = require('systeminformation');
 import { SystemCollector, counterIncrease } from '../../exporter/src/collectors/system';
+import { siInventory } from '../../exporter/src/collectors/inventory';
+import { auth, startExporter } from '../helpers/exporter-process';
 import { countProcesses, cpuUsageRatio, isWholeDisk, parseCpuTimes, parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev } from '../../exporter/src/collectors/procfs';
 import { createMetrics, type Metrics } from '../../exporter/src/metrics/registry';
 import { seriesId } from '@runboard/protocol/series';
@@ -83,7 +85,13 @@ function mockInventory(): void {
 function setup(opts: { procRoot?: string; filesystems?: string[]; platform?: NodeJS.Platform } = {}) {
   const metrics = createMetrics(200);
   const store = new LiveStore(100, 1000, 1000, 0);
-  const collector = new SystemCollector(metrics, store, { filesystems: opts.filesystems ?? [], procRoot: opts.procRoot, platform: opts.platform ?? 'linux' });
+  // The inventory read in this thread (the worker's body), so the spies on systeminformation see it.
+  const collector = new SystemCollector(metrics, store, {
+    filesystems: opts.filesystems ?? [],
+    procRoot: opts.procRoot,
+    platform: opts.platform ?? 'linux',
+    inventorySource: siInventory,
+  });
   return { metrics, store, collector };
 }
 
@@ -355,5 +363,29 @@ onLinux('SystemCollector on this machine', () => {
     expect(tick[seriesId('system_filesystem_used_ratio', { mountpoint: '/' })]).toBeGreaterThan(0);
     expect(tick.system_disk_read_bytes_per_second).toBeGreaterThanOrEqual(0);
     expect((await metrics.memoryTotal.get()).values[0].value).toBe(tick.system_memory_total_bytes);
+  });
+});
+
+onLinux('the running exporter’s inventory', () => {
+  it('is what systeminformation reads, though the exporter reads it in a child process', async () => {
+    // Earlier tests replaced systeminformation's readings; this one compares against the real ones.
+    jest.restoreAllMocks();
+    const { os: o, cpu: c } = await siInventory();
+    const exp = await startExporter();
+    try {
+      let line: string | undefined;
+      const end = Date.now() + 20_000;
+      while (line === undefined && Date.now() < end) {
+        const text = await (await fetch(`${exp.url}/metrics`, { headers: auth(exp.token) })).text();
+        line = text.split('\n').find((l) => l.startsWith('runboard_system_info{'));
+        if (line === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      // Not os.type()/os.cpus(), the fallback when the child fails: the distro and the CPU brand.
+      expect(line).toContain(`os="${[o.distro, o.release].filter(Boolean).join(' ')}"`);
+      expect(line).toContain(`cpu_model="${[c.manufacturer, c.brand].filter(Boolean).join(' ')}"`);
+      expect(line).toContain(`cores="${c.cores}"`);
+    } finally {
+      await exp.stop();
+    }
   });
 });

@@ -195,6 +195,18 @@ describe('exporter/Dockerfile', () => {
     expect(finalStage.some((l) => /^(ENV|CMD|ENTRYPOINT).*0\.0\.0\.0/.test(l))).toBe(true);
   });
 
+  it("ships everything the exporter package ships: each of exporter/package.json's files is in the context, built or copied, and in the runtime stage", () => {
+    const ignore = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    const shipped = (JSON.parse(fs.readFileSync(path.join(ROOT, 'exporter/package.json'), 'utf8')) as { files: string[] }).files;
+    expect(shipped).toEqual(expect.arrayContaining(['dist', 'proto']));
+    for (const entry of shipped) {
+      expect([entry, finalStage.some((l) => new RegExp(`^COPY --from=build /src/exporter/${entry} \\./exporter/${entry}$`).test(l))]).toEqual([entry, true]);
+      if (entry === 'dist') continue; // compiled in the build stage
+      expect([entry, ignore.map((l) => l.trim()).includes(`!exporter/${entry}/`)]).toEqual([entry, true]);
+      expect([entry, lines.some((l) => l === `COPY exporter/${entry} exporter/${entry}`)]).toEqual([entry, true]);
+    }
+  });
+
   it('has a .dockerignore that keeps node_modules and build output out of the context', () => {
     const ignore = fs
       .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')

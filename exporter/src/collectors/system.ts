@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as si from 'systeminformation';
+import type * as SI from 'systeminformation';
 import type { Metrics } from '../metrics/registry';
 import type { LiveStore, SeriesSpec } from '../store/live-store';
 import type { Collector } from './collector';
@@ -19,6 +19,7 @@ import {
   type DiskBytes,
   type NetDevice,
 } from './procfs';
+import { childInventory, type InventorySource } from './inventory';
 
 export interface SystemCollectorOptions {
   /** Mount points whose size and free space are reported. */
@@ -26,6 +27,8 @@ export interface SystemCollectorOptions {
   /** Where procfs is mounted; tests point it at a fixture directory. */
   procRoot?: string;
   platform?: NodeJS.Platform;
+  /** Where the inventory comes from: a short-lived child process by default (inventory.ts). */
+  inventorySource?: InventorySource;
 }
 
 export interface Inventory {
@@ -187,6 +190,9 @@ export class SystemCollector implements Collector {
 
   private async readSystemInformation(): Promise<Sample> {
     try {
+      // Loaded only here (off Linux, or without /proc): on Linux the exporter never needs it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const si = require('systeminformation') as typeof SI;
       const [load, mem, net, disk, procs] = await Promise.all([si.currentLoad(), si.mem(), si.networkStats('*'), si.fsStats(), si.processes()]);
       return {
         cpuRatio: load.currentLoad / 100,
@@ -319,7 +325,7 @@ export class SystemCollector implements Collector {
   private async loadInventory(): Promise<void> {
     let inv: Inventory;
     try {
-      const [o, c] = await Promise.all([si.osInfo(), si.cpu()]);
+      const { os: o, cpu: c } = await (this.opts.inventorySource ?? childInventory)();
       const fallback = nodeInventory();
       inv = {
         hostname: o.hostname || fallback.hostname,

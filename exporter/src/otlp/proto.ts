@@ -1,9 +1,12 @@
 /**
  * The OTLP messages, from the OpenTelemetry project's own .proto files (exporter/proto, vendored
- * unmodified), loaded by protobufjs at start-up: no decoder of ours reads a byte of the wire.
+ * unmodified), loaded by protobufjs: no decoder of ours reads a byte of the wire. protobufjs and
+ * the parsed protos (~1.5 MB of heap) are loaded on the first OTLP request, not at start-up: an
+ * exporter that never receives OTLP does not keep them resident (README "Performance").
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 
 /** exporter/proto, from exporter/dist/otlp (and from exporter/src/otlp under ts-jest). */
 const PROTO_DIR = path.join(__dirname, '../../proto');
@@ -19,13 +22,36 @@ export interface OtlpTypes {
 
 let loaded: OtlpTypes | undefined;
 
+const PROTO_FILES = ['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto'];
+
+/**
+ * Fails at start, as loading the protos there did, when they are not where the exporter looks
+ * (an install without exporter/proto), rather than on the first OTLP request.
+ */
+export function checkOtlpProtos(): void {
+  for (const file of PROTO_FILES) {
+    const p = path.join(PROTO_DIR, file);
+    try {
+      fs.accessSync(p, fs.constants.R_OK);
+    } catch (err) {
+      throw new Error(`cannot read the OTLP proto ${p}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 export function otlpTypes(): OtlpTypes {
   if (loaded) return loaded;
-  const root = new protobuf.Root();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pb = require('protobufjs') as typeof protobuf;
+  const root = new pb.Root();
   root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
-  root.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto']);
+  try {
+    root.loadSync(PROTO_FILES);
+  } catch (err) {
+    throw new Error(`cannot load the OTLP protos from ${PROTO_DIR}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   // google/rpc/status.proto is not vendored: its two fields we send are declared here.
-  root.define('google.rpc').add(new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string')));
+  root.define('google.rpc').add(new pb.Type('Status').add(new pb.Field('code', 1, 'int32')).add(new pb.Field('message', 2, 'string')));
   root.resolveAll();
   loaded = {
     traceRequest: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),

@@ -12,7 +12,7 @@ import { LEDGER_RETRY_AFTER_SECONDS } from '../http/errors';
 import type { IngestService } from '../ingest/ingest-service';
 import type { Metrics } from '../metrics/registry';
 import { GenAiMapper, type Mapped } from './genai';
-import { otlpTypes, type MetricsRequest, type TraceRequest } from './proto';
+import { checkOtlpProtos, otlpTypes, type MetricsRequest, type OtlpTypes, type TraceRequest } from './proto';
 
 export interface OtlpDeps {
   limits: { bodyBytes: number; batchRecords: number };
@@ -43,7 +43,7 @@ class OtlpError extends Error {
 }
 
 export function otlpRoutes(d: OtlpDeps): express.Router {
-  const types = otlpTypes();
+  checkOtlpProtos();
   const mapper = new GenAiMapper({
     maxRecords: d.limits.batchRecords,
     useMetrics: d.otlp.genAiMetrics,
@@ -51,8 +51,11 @@ export function otlpRoutes(d: OtlpDeps): express.Router {
     onEvict: () => d.metrics.otlpEvicted.inc(),
   });
   const router = express.Router();
-  const route = (signal: 'traces' | 'metrics', request: protobuf.Type, response: protobuf.Type, map: (msg: never) => Mapped) => {
+  const route = (signal: 'traces' | 'metrics', pick: (t: OtlpTypes) => [request: protobuf.Type, response: protobuf.Type], map: (msg: never) => Mapped) => {
     router.post(`/v1/${signal}`, async (req: Request, res: Response) => {
+      // Loaded on the first OTLP request (proto.ts); a failure to load is a server error, not an OtlpError.
+      const types = otlpTypes();
+      const [request, response] = pick(types);
       // Until the content type is known, errors are JSON (what a client that sent neither reads best).
       let encoding: Encoding = 'json';
       try {
@@ -102,8 +105,16 @@ export function otlpRoutes(d: OtlpDeps): express.Router {
       }
     });
   };
-  route('traces', types.traceRequest, types.traceResponse, (m: TraceRequest) => mapper.traces(m));
-  route('metrics', types.metricsRequest, types.metricsResponse, (m: MetricsRequest) => mapper.metrics(m));
+  route(
+    'traces',
+    (t) => [t.traceRequest, t.traceResponse],
+    (m: TraceRequest) => mapper.traces(m),
+  );
+  route(
+    'metrics',
+    (t) => [t.metricsRequest, t.metricsResponse],
+    (m: MetricsRequest) => mapper.metrics(m),
+  );
   return router;
 }
 

@@ -31,8 +31,12 @@ export function formatSample(tick: Tick, filter?: (id: string) => boolean): stri
   return `id: ${tick.seq}\nevent: ${STREAM_EVENT_SAMPLE}\ndata: ${sampleJson(tick, filter)}\n\n`;
 }
 
-/** Series ids as JSON strings, quoted once (ids come from the live store, which bounds them). */
-const quotedIds = new Map<string, string>();
+/**
+ * Each series' `"id":value` text, kept with the value it was written for: most series hold their
+ * value from one tick to the next (quiet rolling windows, totals), so most ticks format few
+ * numbers. Ids come from the live store, which bounds them.
+ */
+const members = new Map<string, { quoted: string; text: string; value: number }>();
 
 const jsonNumber = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
 
@@ -42,14 +46,23 @@ const jsonNumber = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
  */
 export function sampleJson(tick: Tick, filter?: (id: string) => boolean): string {
   let out = `{"t":${jsonNumber(tick.t)},"values":{`;
-  let first = true;
+  let sep = '';
   for (let i = 0; i < tick.ids.length; i++) {
     const id = tick.ids[i];
     if (filter && !filter(id)) continue;
-    let q = quotedIds.get(id);
-    if (q === undefined) quotedIds.set(id, (q = JSON.stringify(id)));
-    out += `${first ? '' : ','}${q}:${jsonNumber(tick.values[i])}`;
-    first = false;
+    const value = tick.values[i];
+    let m = members.get(id);
+    if (m === undefined) {
+      const quoted = JSON.stringify(id);
+      m = { quoted, text: `${quoted}:${jsonNumber(value)}`, value };
+      members.set(id, m);
+    } else if (m.value !== value) {
+      // -0 === 0 and both print as 0; a value is never NaN here (the store leaves those out of a tick).
+      m.text = `${m.quoted}:${jsonNumber(value)}`;
+      m.value = value;
+    }
+    out += sep + m.text;
+    sep = ',';
   }
   return `${out}}}`;
 }
