@@ -161,10 +161,22 @@ export async function sse(ctx: Context): Promise<BenchResult> {
         runboard: rb.p99,
         baseline: bl(base?.p99),
         baselineName,
-        ...(goal10k ? { goal: '< 50 ms', met: rb.p99 < 50 } : {}),
+        // Issue 16 settled the 10k goal as a ratio: one Node process on two cores cannot reach an
+        // absolute 50 ms (the minimal server misses it too; bench/README.md).
+        ...(goal10k && base ? { goal: '≤ 1.1× minimal SSE', met: rb.p99 <= 1.1 * base.p99 } : {}),
       }),
     );
-    rows.push(row({ benchmark: 'sse', figure: `${name} clients: CPU, % of one core`, unit: '%', runboard: rb.cpu, baseline: bl(base?.cpu), baselineName }));
+    rows.push(
+      row({
+        benchmark: 'sse',
+        figure: `${name} clients: CPU, % of one core`,
+        unit: '%',
+        runboard: rb.cpu,
+        baseline: bl(base?.cpu),
+        baselineName,
+        ...(goal10k && base ? { goal: '≤ 1.1× minimal SSE', met: rb.cpu <= 1.1 * base.cpu } : {}),
+      }),
+    );
     // Below 1k clients the difference is within the RSS noise (±2 MB): not reported (it is in the JSON).
     if (clients >= 1_000) {
       rows.push(
