@@ -31,6 +31,9 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The Node flags `npm start` and the Docker image run the exporter with (README "Performance"). */
+export const EXPORTER_NODE_FLAGS = ['--v8-pool-size=1'];
+
 export function tmpDir(prefix = 'runboard-bench-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -48,7 +51,7 @@ export async function startExporter(opts: StartOptions = {}): Promise<RunningExp
   args.push(...(opts.args ?? []));
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, RUNBOARD_API_TOKEN: token };
   for (const k of Object.keys(env)) if (k.startsWith('RUNBOARD_') && k !== 'RUNBOARD_API_TOKEN' && !(opts.env && k in opts.env)) delete env[k];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...EXPORTER_NODE_FLAGS, ...(opts.nodeArgs ?? []), CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out.length < 100_000 ? (out += d) : undefined));

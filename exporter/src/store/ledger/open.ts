@@ -39,6 +39,10 @@ export function openDatabase(file: string, opts: LedgerOptions): Database.Databa
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     // prune() stages ids in a temp table; keep it off the disk.
     db.pragma('temp_store = MEMORY');
+    // better-sqlite3 builds SQLite with a 16 MB page cache per connection; a scan of a large
+    // ledger kept it full (~28 MB more RSS). SQLite's own 2 MB default reads and inserts as fast
+    // (README "Performance").
+    db.pragma('cache_size = -2000');
     runMigrations(db, undefined, file);
     if (opts.maxSizeBytes) applyMaxSize(db, opts.maxSizeBytes);
     return db;
