@@ -9,7 +9,7 @@ import { tmpDir } from '../helpers/exporter-process';
 
 it('opens the ledger with a page cache of at most 2 MB', () => {
   const dir = tmpDir();
-  const db = openDatabase(path.join(dir, 'ledger.db'), {});
+  const db = openDatabase(path.join(dir, 'ledger.db'), { retentionDays: 0, maxRuns: 100, maxCostRecords: 100 });
   try {
     const kib = db.pragma('cache_size', { simple: true }) as number;
     // Negative means KiB; positive would be pages.
