@@ -34,7 +34,6 @@ const patternField = z.string().superRefine((p, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid pattern for the linear-time (RE2) engine: ${problem}` });
 });
 
-/** Typed command parameters (README "Parameter rules"); values are validated against these before a run. */
 /** A proxy upstream: an OpenAI-compatible base URL (http or https, no credentials, query or fragment). */
 const upstreamSchema = z.strictObject({
   url: z.string().refine((u) => {
@@ -49,6 +48,7 @@ const upstreamSchema = z.strictObject({
   provider: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be letters, digits, ".", "_" or "-" (at most 64)'),
 });
 
+/** Typed command parameters (README "Parameter rules"); values are validated against these before a run. */
 export const parameterSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('string'),

@@ -216,6 +216,143 @@ describe('OTLP/HTTP answers', () => {
   });
 });
 
+describe('OTLP/HTTP conformance (specification details SDKs rely on)', () => {
+  it('an error before the body is read (no token) is answered in the encoding of the request', async () => {
+    const res = await request(exp.url, 'POST', '/v1/traces', { headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.alloc(0) });
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/x-protobuf/);
+    expect(statusOf(res)).toEqual({ code: 16, message: expect.stringContaining('missing API token') });
+  });
+
+  it('a GenAI span ending within the first millisecond of 1970 (time 0 in the ledger) is rejected with that reason', async () => {
+    const payload = spansPayload('epoch', [{ ...GOOD, 'gen_ai.response.model': 'm-epoch' }]);
+    const span = payload.resourceSpans[0].scopeSpans[0].spans[0];
+    Object.assign(span, { startTimeUnixNano: '100', endTimeUnixNano: '400000' });
+    const res = await postJson('/v1/traces', payload);
+    expect(JSON.parse(res.text)).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: expect.stringContaining('must be after 1970-01-01') } });
+    expect((await figures(exp, 'openai', 'm-epoch')).ledger.requests).toBe(0);
+  });
+
+  it('a JSON body that is not an object (array, number, string, null) is not an OTLP request: 400', async () => {
+    for (const body of ['[]', '[{"resourceSpans": []}]', '5', '"x"', 'null']) {
+      const res = await post('/v1/traces', body, { 'Content-Type': 'application/json' });
+      expect([body, res.status]).toEqual([body, 400]);
+      expect(statusOf(res)).toEqual({ code: 3, message: expect.stringMatching(/not a valid OTLP ExportTraceServiceRequest in JSON: .+/) });
+    }
+  });
+
+  it('OTLP/JSON as SDKs write it: int64 as numbers or strings, enums as integers, hex ids, intValue as a string, unknown fields; charset, an empty or upper-case Content-Encoding', async () => {
+    const end = nowNs();
+    const span = (model: string) => ({
+      traceId: '5B8EFFF798038103D269B633813FC60C',
+      spanId: 'EEE19B7EC3C1B174',
+      name: 'chat',
+      kind: 3,
+      // A JSON number (as a double, so to the microsecond) and a string.
+      startTimeUnixNano: Number(end - 2_000_000_000n),
+      endTimeUnixNano: String(end),
+      status: { code: 2, futureField: true },
+      attributes: [
+        attr('gen_ai.provider.name', 'openai'),
+        attr('gen_ai.response.model', model),
+        { key: 'gen_ai.usage.input_tokens', value: { intValue: '77' } },
+        { key: 'gen_ai.usage.output_tokens', value: { intValue: 8 } },
+      ],
+      aFieldFromANewerProto: { nested: [1, 2] },
+    });
+    const payload = (model: string) => ({
+      resourceSpans: [{ resource: { attributes: [attr('service.name', 'conform')] }, scopeSpans: [{ scope: { name: 's' }, spans: [span(model)] }] }],
+      unknownTopLevel: 1,
+    });
+    const cases: Array<[string, Record<string, string>, (s: string) => Buffer | string]> = [
+      ['m-json-charset', { 'Content-Type': 'application/json; charset=utf-8' }, (s) => s],
+      ['m-json-empty-ce', { 'Content-Type': 'application/json', 'Content-Encoding': '' }, (s) => s],
+      ['m-json-gzip-upper', { 'Content-Type': 'Application/JSON', 'Content-Encoding': 'GZIP' }, (s) => zlib.gzipSync(s)],
+      ['m-json-identity', { 'Content-Type': 'application/json', 'Content-Encoding': 'Identity' }, (s) => s],
+    ];
+    for (const [model, headers, encode] of cases) {
+      const res = await post('/v1/traces', encode(JSON.stringify(payload(model))), headers);
+      expect([model, res.status, res.text]).toEqual([model, 200, '{}']);
+      const f = await figures(exp, 'openai', model);
+      expect([model, f.ledger.requests, f.ledger.failures, f.ledger.input, f.ledger.output, f.ledger.durations.map((d) => Math.round(d * 1e3) / 1e3)]).toEqual([
+        model,
+        1,
+        1,
+        77,
+        8,
+        [2],
+      ]);
+    }
+  });
+
+  it('a GenAI histogram point without a sum (optional in OTLP) is rejected, not counted as calls with 0 tokens', async () => {
+    const time = String(nowNs());
+    const point = (model: string, count: number, sum: number | undefined, type: string) => ({
+      timeUnixNano: time,
+      count: String(count),
+      ...(sum === undefined ? {} : { sum }),
+      min: 1,
+      max: 9,
+      exemplars: [{ timeUnixNano: time, asDouble: 5 }],
+      attributes: [attr('gen_ai.provider.name', 'openai'), attr('gen_ai.request.model', model), attr('gen_ai.token.type', type)],
+    });
+    const payload = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [attr('service.name', 'no-sum-metrics')] },
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'gen_ai.client.token.usage',
+                  histogram: { aggregationTemporality: 1, dataPoints: [point('m-nosum', 2, undefined, 'input'), point('m-withsum', 2, 40, 'input')] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const body = Buffer.from(types.metricsRequest.encode(types.metricsRequest.fromObject(payload)).finish());
+    const res = await post('/v1/metrics', body, { 'Content-Type': 'application/x-protobuf' });
+    expect(res.status).toBe(200);
+    const answer = types.metricsResponse.toObject(types.metricsResponse.decode(res.body), { longs: Number }) as {
+      partialSuccess?: { rejectedDataPoints: number; errorMessage: string };
+    };
+    expect(answer.partialSuccess).toEqual({ rejectedDataPoints: 1, errorMessage: expect.stringContaining('sum must be set') });
+    expect((await figures(exp, 'openai', 'm-nosum')).ledger.requests).toBe(0);
+    expect((await figures(exp, 'openai', 'm-withsum')).ledger).toMatchObject({ requests: 2, input: 40 });
+  });
+
+  it('an AnyValue nested 15,000 levels deep (kvlist in kvlist…; 4,000 in JSON) is answered 400, and the exporter keeps answering', async () => {
+    // Built inside out as bytes: protobufjs itself refuses to encode (or take from an object) past its depth limit.
+    const varint = (n: number) => {
+      const out: number[] = [];
+      for (; n > 127; n >>>= 7) out.push((n & 127) | 128);
+      out.push(n);
+      return Buffer.from(out);
+    };
+    const field = (tag: number, bytes: Buffer) => Buffer.concat([Buffer.from([tag]), varint(bytes.length), bytes]);
+    let value = field(0x0a, Buffer.from('x')); // AnyValue.string_value
+    for (let i = 0; i < 15_000; i++) {
+      const kv = Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)]); // KeyValue key, value
+      value = field(0x32, field(0x0a, kv)); // AnyValue.kvlist_value { values }
+    }
+    const resource = field(0x0a, Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)])); // Resource.attributes
+    const body = field(0x0a, field(0x0a, resource)); // ExportTraceServiceRequest.resource_spans { resource }
+    expect(body.length).toBeLessThan(BODY_LIMIT);
+    const res = await post('/v1/traces', body, { 'Content-Type': 'application/x-protobuf' });
+    expect(res.status).toBe(400);
+    expect(statusOf(res).message).toMatch(/not a valid OTLP ExportTraceServiceRequest in protobuf/);
+    const json =
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":' + '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(4_000) + '{}' + '}]}}'.repeat(4_000) + '}]}}]}';
+    expect(json.length).toBeLessThan(BODY_LIMIT);
+    expect((await post('/v1/traces', json, { 'Content-Type': 'application/json' })).status).toBe(400);
+    expect((await postJson('/v1/traces', spansPayload('after-deep', [{ ...GOOD, 'gen_ai.response.model': 'm-after-deep' }]))).status).toBe(200);
+    expect((await figures(exp, 'openai', 'm-after-deep')).ledger.requests).toBe(1);
+  });
+});
+
 describe('cumulative streams (hand-made points)', () => {
   function point(start: bigint, count: number, sum: number) {
     return {

@@ -312,6 +312,8 @@ export class GenAiMapper {
     const sum = p.sum ?? 0;
     const time = toNumber(p.timeUnixNano);
     if (!Number.isSafeInteger(count) || count < 0) return 'count must be a non-negative integer';
+    // sum is optional in OTLP histograms; without it the calls' tokens or durations are unknown, not 0.
+    if ((p.sum === null || p.sum === undefined) && count > 0) return 'sum must be set';
     if (!Number.isFinite(sum) || sum < 0) return 'sum must be a non-negative number';
     if (!(time > 0)) return 'time_unix_nano must be set';
     const t = nsToMs(time);
@@ -417,6 +419,8 @@ function invalid(rec: LlmCall): string | undefined {
   for (const k of ['input_tokens', 'output_tokens'] as const) {
     if (!Number.isSafeInteger(rec[k]) || (rec[k] as number) < 0) return `gen_ai.usage.${k} must be a non-negative integer`;
   }
+  // The ingest API's rule for t (README "HTTP API"): whole ms after the epoch; an int64 ns time is at most ~1.8e13 ms, far below its upper bound.
+  if (rec.t !== undefined && !(rec.t >= 1)) return 'its time (end_time_unix_nano or time_unix_nano) must be after 1970-01-01T00:00:00.001Z';
   return 'provider and model must be 1-256 characters without control characters; duration at most a year';
 }
 

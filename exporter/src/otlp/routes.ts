@@ -8,6 +8,7 @@
 import zlib from 'node:zlib';
 import express, { type Request, type Response } from 'express';
 import type protobuf from 'protobufjs';
+import { describeValue } from '../config';
 import { LEDGER_RETRY_AFTER_SECONDS } from '../http/errors';
 import type { IngestService } from '../ingest/ingest-service';
 import type { Metrics } from '../metrics/registry';
@@ -56,8 +57,9 @@ export function otlpRoutes(d: OtlpDeps): express.Router {
       // Loaded on the first OTLP request (proto.ts); a failure to load is a server error, not an OtlpError.
       const types = otlpTypes();
       const [request, response] = pick(types);
-      // Until the content type is known, errors are JSON (what a client that sent neither reads best).
-      let encoding: Encoding = 'json';
+      // Every answer, errors before the body is read (401) included, is in the request's encoding
+      // (README "OpenTelemetry (OTLP)"); JSON when the content type is neither.
+      let encoding: Encoding = encodingOf(req.headers['content-type']) ?? 'json';
       try {
         if (!d.checkToken(req.headers.authorization)) {
           res.setHeader('WWW-Authenticate', 'Bearer realm="runboard"');
@@ -72,7 +74,7 @@ export function otlpRoutes(d: OtlpDeps): express.Router {
         const body = await readBody(req, d.limits.bodyBytes);
         let msg: protobuf.Message;
         try {
-          msg = encoding === 'protobuf' ? request.decode(body) : request.fromObject(JSON.parse(body.toString('utf8')) as Record<string, unknown>);
+          msg = encoding === 'protobuf' ? request.decode(body) : request.fromObject(jsonObject(body));
         } catch (err) {
           throw new OtlpError(
             400,
@@ -118,11 +120,19 @@ export function otlpRoutes(d: OtlpDeps): express.Router {
   return router;
 }
 
-/** The OTLP/HTTP encodings (application/x-protobuf, application/json); 415 otherwise. */
-function mediaType(header: string | undefined): Encoding {
+/** The OTLP/HTTP encoding a Content-Type names (parameters such as charset aside), if any. */
+function encodingOf(header: string | undefined): Encoding | undefined {
   const type = (header ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
   if (type === 'application/json') return 'json';
+  return undefined;
+}
+
+/** The OTLP/HTTP encodings (application/x-protobuf, application/json); 415 otherwise. */
+function mediaType(header: string | undefined): Encoding {
+  const encoding = encodingOf(header);
+  if (encoding) return encoding;
+  const type = (header ?? '').split(';')[0].trim().toLowerCase();
   throw new OtlpError(415, INVALID_ARGUMENT, 'unsupported_media_type', `Content-Type must be application/x-protobuf or application/json, not "${type.slice(0, 100)}"`);
 }
 
@@ -132,7 +142,8 @@ function mediaType(header: string | undefined): Encoding {
  * at most that much memory.
  */
 async function readBody(req: Request, limit: number): Promise<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  // An empty Content-Encoding names no coding: the body is as sent.
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase() || 'identity';
   if (encoding !== 'gzip' && encoding !== 'identity') {
     throw new OtlpError(415, UNIMPLEMENTED, 'unsupported_encoding', `Content-Encoding must be gzip or identity, not "${encoding.slice(0, 100)}"`);
   }
@@ -166,6 +177,18 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
       reject(new OtlpError(400, INVALID_ARGUMENT, 'invalid_gzip', `body is not valid gzip: ${err.message}`));
     });
   });
+}
+
+/**
+ * An OTLP/JSON body: one JSON object (an Export*ServiceRequest). protobufjs's fromObject would
+ * take an array or another value as an empty request and answer 200 to what is not OTLP.
+ */
+function jsonObject(body: Buffer): Record<string, unknown> {
+  const value: unknown = JSON.parse(body.toString('utf8'));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`expected a JSON object, got ${describeValue(value)}`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** What is left of a refused body is read and dropped, and the connection closed after the answer. */

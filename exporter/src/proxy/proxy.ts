@@ -27,7 +27,20 @@ export const TAG_HEADER = 'x-runboard-tag';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus ours and those the proxy sets itself. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length', 'accept-encoding', TOKEN_HEADER, TAG_HEADER]);
+/** `expect` too: the body is read whole before forwarding (Node answered the app's 100-continue itself). */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length', 'accept-encoding', 'expect', TOKEN_HEADER, TAG_HEADER]);
+
+/** The end-to-end headers of a message: without hop-by-hop ones, nor those its `Connection` names (RFC 9110 §7.6.1). */
+function endToEnd(headers: http.IncomingHttpHeaders, skip: ReadonlySet<string>): Record<string, string | string[]> {
+  const listed = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase()),
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) if (!skip.has(k) && !listed.has(k) && v !== undefined) out[k] = v;
+  return out;
+}
 
 export interface ProxyDeps {
   config: Config['proxy'];
@@ -49,6 +62,8 @@ interface Upstream {
   name: string;
   provider: string;
   base: URL;
+  /** `base` without a trailing slash: the endpoint is appended to it (a bare origin's href ends in "/"). */
+  prefix: string;
   agent: http.Agent;
   request: typeof http.request;
 }
@@ -62,7 +77,7 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     const secure = base.protocol === 'https:';
     // Kept-alive connections: a new TCP (and TLS) handshake per call would be most of the added latency.
     const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: config.maxConcurrent });
-    upstreams.set(name, { name, provider: u.provider, base, agent, request: secure ? https.request : http.request });
+    upstreams.set(name, { name, provider: u.provider, base, prefix: base.href.replace(/\/+$/, ''), agent, request: secure ? https.request : http.request });
   }
   const timeoutMs = config.timeoutSeconds * 1000;
   let inFlight = 0;
@@ -159,12 +174,11 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     const t = Date.now();
     const started = performance.now();
     const requestModel = modelOfRequest(body);
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!NOT_FORWARDED.has(k) && v !== undefined) headers[k] = v;
+    const headers: http.OutgoingHttpHeaders = endToEnd(req.headers, NOT_FORWARDED);
     // Uncompressed, so the proxy can read the usage from its copy of the answer.
     headers['accept-encoding'] = 'identity';
     headers['content-length'] = body.length;
-    const target = new URL(up.base.href + '/' + endpoint + o.query);
+    const target = new URL(up.prefix + '/' + endpoint + o.query);
 
     let finished = false;
     let usage: Usage | undefined;
@@ -222,10 +236,18 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     upReq.on('response', (upRes) => {
       responded = true;
       status = upRes.statusCode ?? 502;
-      const outHeaders: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) outHeaders[k] = v;
+      const outHeaders = endToEnd(upRes.headers, HOP_BY_HOP);
       const streamed = /^text\/event-stream\b/i.test(String(upRes.headers['content-type'] ?? ''));
-      res.writeHead(status, upRes.statusMessage, outHeaders);
+      try {
+        res.writeHead(status, upRes.statusMessage, outHeaders);
+      } catch {
+        // A status line or header Node will not write (e.g. status 099): thrown here, it would
+        // stop the exporter. The answer cannot be passed on as sent, so the app gets a 502.
+        upRes.destroy();
+        warnUpstream(up, `an answer that cannot be passed on (status ${status})`);
+        sendError(res, 502, 'upstream_invalid_answer', `upstream "${up.name}" sent a status line or header that cannot be passed on`);
+        return finish('upstream_error');
+      }
       if (streamed) res.flushHeaders();
       const json = !streamed && status < 400 ? new JsonUsageReader(endpoint) : undefined;
       const sse = streamed ? new StreamUsageReader(endpoint) : undefined;
