@@ -53,9 +53,24 @@ export async function liveValue(exp: RunningExporter, name: string, provider: st
 
 export const round = (x: number) => Math.round(x * 1e9) / 1e9;
 
+/** One GenAI call as a test client reports it (a failed call's tokens are what it sent). */
+export interface Call {
+  input: number;
+  output: number;
+  seconds: number;
+  failed?: boolean;
+}
+
 /** The price-table cost of tokens (USD per million), as Runboard prices a record without cost_usd. */
 export const priced = (p: { input: number; output: number }, input: number, output: number) => round((input * p.input + output * p.output) / 1e6);
 
 export async function otlpCounter(exp: RunningExporter, name: string, labels: Record<string, string>): Promise<number> {
   return metricValue(await metricsText(exp), name, labels) ?? 0;
+}
+
+/** The totals Runboard must show, in /metrics and the ledger alike, for these calls at this price. */
+export function expectedTotals(calls: Call[], price: { input: number; output: number }) {
+  const input = calls.reduce((s, c) => s + c.input, 0);
+  const output = calls.reduce((s, c) => s + c.output, 0);
+  return { requests: calls.length, failures: calls.filter((c) => c.failed).length, input, output, costUsd: priced(price, input, output) };
 }

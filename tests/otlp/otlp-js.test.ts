@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { CostsResponse } from '@runboard/protocol';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { request, startWith } from '../hardening/harness';
-import { figures, liveValue, otlpCounter, priced } from './helpers';
+import { expectedTotals, figures, liveValue, otlpCounter, type Call } from './helpers';
 
 const PRICE = { input: 1, output: 2 };
 let exp: RunningExporter;
@@ -33,13 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await exp?.stop();
 });
-
-interface Call {
-  input: number;
-  output: number;
-  seconds: number;
-  failed?: boolean;
-}
 
 interface Plan {
   signal: 'traces' | 'metrics';
@@ -70,10 +63,7 @@ function runClient(plan: Plan): Promise<void> {
 }
 
 function expectFigures(f: Awaited<ReturnType<typeof figures>>, calls: Call[]) {
-  const input = calls.reduce((s, c) => s + c.input, 0);
-  const output = calls.reduce((s, c) => s + c.output, 0);
-  const failures = calls.filter((c) => c.failed).length;
-  const want = { requests: calls.length, failures, input, output, costUsd: priced(PRICE, input, output) };
+  const want = expectedTotals(calls, PRICE);
   expect(f.metrics).toEqual(want);
   expect({ requests: f.ledger.requests, failures: f.ledger.failures, input: f.ledger.input, output: f.ledger.output, costUsd: f.ledger.costUsd }).toEqual(want);
   expect(f.ledger.sources).toEqual(['otlp']);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PYTHON } from '../helpers/python';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { startWith } from '../hardening/harness';
-import { figures, priced } from './helpers';
+import { expectedTotals, figures, type Call } from './helpers';
 
 const PRICE = { input: 3, output: 15 };
 let exp: RunningExporter;
@@ -20,13 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await exp?.stop();
 });
-
-interface Call {
-  input: number;
-  output: number;
-  seconds: number;
-  failed?: boolean;
-}
 
 function runPython(plan: object): void {
   const res = spawnSync(PYTHON, [path.join(__dirname, 'otel_python_client.py'), JSON.stringify(plan)], {
@@ -47,9 +40,7 @@ const CALLS: Call[] = [
 
 async function expectFigures(model: string, calls: Call[], provider = 'openai') {
   const f = await figures(exp, provider, model);
-  const input = calls.reduce((s, c) => s + c.input, 0);
-  const output = calls.reduce((s, c) => s + c.output, 0);
-  const want = { requests: calls.length, failures: calls.filter((c) => c.failed).length, input, output, costUsd: priced(PRICE, input, output) };
+  const want = expectedTotals(calls, PRICE);
   expect(f.metrics).toEqual(want);
   expect({ requests: f.ledger.requests, failures: f.ledger.failures, input: f.ledger.input, output: f.ledger.output, costUsd: f.ledger.costUsd }).toEqual(want);
   expect(f.ledger.durations.sort((a, b) => a - b)).toEqual(calls.map((c) => c.seconds).sort((a, b) => a - b));
