@@ -221,6 +221,7 @@ export class Exporter implements Recorder {
     if (this.stopped) return;
     this.stopped = true;
     this.stopRetention?.();
+    this.metrics.stopDefaultMetrics();
     const ticked = this.ticks.stop();
     this.server.stopAccepting();
     this.hub.close();

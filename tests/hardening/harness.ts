@@ -226,7 +226,7 @@ export function watchHealth(exp: RunningExporter, everyMs = 250, timeoutMs = 200
 }
 
 /**
- * The exporter samples its event-loop delay every 100 ms (eventLoopMonitoringPrecision in
+ * The exporter samples its event-loop delay every 100 ms (registerDefaultMetrics in
  * exporter/src/metrics/registry.ts) and the recorded delay includes that period: an idle
  * exporter reports ~0.1005 s. A stall is what lies beyond it.
  */

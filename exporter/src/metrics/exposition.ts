@@ -72,12 +72,12 @@ export class ExpositionRegistry extends Registry {
   }
 
   /**
-   * The exposition as bytes, for /metrics: the encoded text of a metric is kept with its text,
-   * so a scrape encodes only the metrics that changed (the default metrics, mostly).
+   * The exposition as the bytes of each metric, for /metrics to write as they are: the encoded
+   * text of a metric is kept with its text, so a scrape encodes only the metrics that changed (the
+   * default metrics, mostly), and nothing joins them into one buffer.
    */
-  async metricsBuffer(): Promise<Buffer> {
-    const parts = await this.exposition();
-    return parts === null ? Buffer.from(await super.metrics()) : Buffer.concat(parts);
+  async metricsParts(): Promise<Buffer[]> {
+    return (await this.exposition()) ?? [Buffer.from(await super.metrics())];
   }
 
   /** Each metric's bytes; null when this writer does not cover the registry's settings. */

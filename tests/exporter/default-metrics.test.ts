@@ -1,0 +1,103 @@
+/**
+ * The exporter's default metrics (exporter/src/metrics/default-metrics.ts): prom-client's families,
+ * with the event-loop delay summarised from its samples instead of walking an HDR histogram on
+ * every scrape. The families must be prom-client's (names, types, help, order), and the figures
+ * must be what the samples say: a stall shows in the max, and the summary starts over per scrape.
+ */
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { DelayStats } from '../../exporter/src/metrics/default-metrics';
+import { createMetrics } from '../../exporter/src/metrics/registry';
+
+const headers = (text: string) => text.split('\n').filter((l) => l.startsWith('# '));
+const valueOf = (text: string, name: string) => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+};
+
+describe('DelayStats', () => {
+  it('summarises exactly what was recorded: min, max, mean, population stddev, nearest-rank percentiles', () => {
+    const values = [0.1, 0.1002, 0.0999, 0.35, 0.1001, 1.2, 0.1, 0.1003, 0.1, 0.1004, 0.2];
+    const s = new DelayStats();
+    values.forEach((v) => s.record(v));
+    const got = s.take()!;
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const stddev = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = (p: number) => sorted[Math.ceil((p / 100) * sorted.length) - 1];
+    expect(got.count).toBe(values.length);
+    expect(got.min).toBe(0.0999);
+    expect(got.max).toBe(1.2);
+    expect(got.mean).toBeCloseTo(mean, 12);
+    expect(got.stddev).toBeCloseTo(stddev, 12);
+    expect([got.p50, got.p90, got.p99]).toEqual([rank(50), rank(90), rank(99)]);
+    expect([got.p50, got.p90, got.p99]).toEqual([0.1002, 0.35, 1.2]);
+  });
+
+  it('starts over after each take, and reports nothing when nothing was recorded', () => {
+    const s = new DelayStats();
+    expect(s.take()).toBeUndefined();
+    s.record(5);
+    s.take();
+    s.record(0.1);
+    s.record(0.3);
+    expect(s.take()).toMatchObject({ count: 2, min: 0.1, max: 0.3, mean: 0.2 });
+    expect(s.take()).toBeUndefined();
+  });
+
+  it('keeps min, max and mean over every sample past its buffer, and percentiles over the newest', () => {
+    const s = new DelayStats();
+    const n = 10_000;
+    for (let i = 0; i < n; i++) s.record(i === 0 ? 9 : 0.1 + (i % 100) / 1e6);
+    const got = s.take()!;
+    expect(got.count).toBe(n);
+    expect(got.max).toBe(9);
+    expect(got.min).toBe(0.1);
+    // The 9 s sample is the oldest, beyond the 4096 kept, so the percentiles do not see it.
+    expect(got.p99).toBeLessThan(0.1001);
+    expect(got.mean).toBeCloseTo((9 + Array.from({ length: n - 1 }, (_, k) => 0.1 + ((k + 1) % 100) / 1e6).reduce((a, b) => a + b, 0)) / n, 9);
+  });
+});
+
+describe('default metrics', () => {
+  it("registers prom-client's default families: the same names, types, help and order", async () => {
+    const ours = createMetrics(200);
+    const ref = new Registry();
+    collectDefaultMetrics({ register: ref, eventLoopMonitoringPrecision: 100 });
+    try {
+      const defaults = headers(await ours.registry.metrics()).filter((l) => / (nodejs|process)_/.test(l));
+      expect(defaults).toEqual(headers(await ref.metrics()));
+      expect(defaults.length).toBeGreaterThan(40);
+    } finally {
+      ours.stopDefaultMetrics();
+    }
+  });
+
+  it('shows an event-loop stall in the max, and the next scrape starts over', async () => {
+    const m = createMetrics(200);
+    try {
+      await m.registry.metrics();
+      const blockMs = 350;
+      const until = performance.now() + blockMs;
+      while (performance.now() < until) {
+        // Busy: the event loop is blocked, as by a synchronous task in the exporter.
+      }
+      // Wait for the sampler's next run after the stall (it runs every 100 ms), by its effect.
+      let text = await m.registry.metrics();
+      for (let i = 0; i < 100 && valueOf(text, 'nodejs_eventloop_lag_max_seconds')! < blockMs / 1000; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        text = await m.registry.metrics();
+      }
+      expect(valueOf(text, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(blockMs / 1000);
+      // Scraped again after more samples: the stall belongs to the previous summary.
+      let next = text;
+      for (let i = 0; i < 100 && valueOf(next, 'nodejs_eventloop_lag_max_seconds')! >= blockMs / 1000; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        next = await m.registry.metrics();
+      }
+      expect(valueOf(next, 'nodejs_eventloop_lag_max_seconds')).toBeLessThan(blockMs / 1000);
+      expect(valueOf(next, 'nodejs_eventloop_lag_min_seconds')).toBeGreaterThanOrEqual(0.09);
+    } finally {
+      m.stopDefaultMetrics();
+    }
+  });
+});
