@@ -12,8 +12,7 @@
  * microseconds. Every other default metric is prom-client's own module, registered as
  * `collectDefaultMetrics` does (prom-client is pinned exactly in exporter/package.json).
  */
-import type { Registry } from 'prom-client';
-import { Gauge } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 
 /** Samples kept for the percentiles: 6.8 min at 100 ms; beyond that the newest are kept. */
 const MAX_SAMPLES = 4096;
