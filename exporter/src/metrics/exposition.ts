@@ -55,9 +55,10 @@ interface MetricText {
   help: string;
   header: string;
   series: Map<string, SeriesText>;
-  text: string;
-  /** `text` encoded, followed by the blank line that separates metrics. */
+  /** The metric's text encoded, followed by the blank line that separates metrics; only the
+   * bytes are kept (the text would be a second, long-lived copy of the exposition). */
   bytes: Buffer;
+  written: boolean;
 }
 
 const FINAL_NEWLINE = Buffer.from('\n');
@@ -115,12 +116,12 @@ export class ExpositionRegistry extends Registry {
     let cache = this.texts.get(m);
     if (!cache || cache.name !== m.name || cache.help !== m.help) {
       const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
-      cache = { name: m.name, help: m.help, header, series: new Map(), text: '', bytes: FINAL_NEWLINE };
+      cache = { name: m.name, help: m.help, header, series: new Map(), bytes: FINAL_NEWLINE, written: false };
       this.texts.set(m, cache);
     }
     const old = cache.series;
     const hist = m.type === 'histogram';
-    let changed = cache.text === '';
+    let changed = !cache.written;
     let n = 0;
     for (const key in m.hashMap) {
       n++;
@@ -150,8 +151,8 @@ export class ExpositionRegistry extends Registry {
       let text = cache.header;
       // Written in the metric's own order (insertion order of its series), as prom-client does.
       for (const key in m.hashMap) text += `\n${old.get(key)!.text}`;
-      cache.text = text;
       cache.bytes = Buffer.from(`${text}\n\n`);
+      cache.written = true;
     }
     return cache;
   }

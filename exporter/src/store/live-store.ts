@@ -1,10 +1,12 @@
 /**
  * The live store: the recent window the cards and live charts need (docs/architecture.md). Every tick takes
- * one sample of every series into a ring shared by time, so memory is fixed at
- * series × capacity × 8 bytes and history, replay and back-fill are index walks.
+ * one sample of every series into a ring shared by time, so memory is bounded (about
+ * series × capacity × 8 bytes at most, far less for series that hold still: series-ring.ts) and
+ * history, replay and back-fill are index walks.
  */
 import type { HistoryResponse, SeriesInfo, StreamSample } from '@runboard/protocol';
 import { seriesId } from '@runboard/protocol/series';
+import { ChunkPool, SeriesRing, ringLength } from './series-ring';
 
 export interface SeriesSpec {
   name: string;
@@ -15,7 +17,7 @@ export interface SeriesSpec {
 
 interface SeriesSlot {
   info: SeriesInfo;
-  ring: Float64Array;
+  ring: SeriesRing;
   /** Value for the tick being built; NaN = no value this tick. */
   pending: number;
 }
@@ -32,6 +34,9 @@ export class LiveStore {
   private readonly slots = new Map<string, SeriesSlot>();
   /** Slots by labels object, then name (see set()). */
   private readonly byLabels = new WeakMap<object, Map<string, SeriesSlot>>();
+  /** Ring slots: `capacity` ticks are exposed; the rest lets a series' ring restart whole chunks. */
+  private readonly length: number;
+  private readonly pool = new ChunkPool();
   private readonly times: Float64Array;
   private readonly seqs: Float64Array;
   /** Sequence of the next tick. Starts at the start time in ms so ids keep rising across restarts. */
@@ -46,8 +51,9 @@ export class LiveStore {
     startSeq = Date.now(),
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error('capacity must be a positive integer');
-    this.times = new Float64Array(capacity);
-    this.seqs = new Float64Array(capacity);
+    this.length = ringLength(capacity);
+    this.times = new Float64Array(this.length);
+    this.seqs = new Float64Array(this.length);
     this.nextSeq = startSeq;
   }
 
@@ -84,7 +90,7 @@ export class LiveStore {
         this.dropped++;
         return;
       }
-      const ring = new Float64Array(this.capacity).fill(NaN);
+      const ring = new SeriesRing(this.length, this.pool);
       slot = { info: { id, name: spec.name, labels: spec.labels ?? {}, unit: spec.unit, description: spec.description }, ring, pending: NaN };
       this.slots.set(id, slot);
     }
@@ -94,14 +100,14 @@ export class LiveStore {
   /** Close the tick: write every pending value into the ring at time `t` and return it. */
   commit(t: number): Tick {
     const seq = this.nextSeq++;
-    const idx = seq % this.capacity;
+    const idx = seq % this.length;
     this.times[idx] = t;
     this.seqs[idx] = seq;
     const ids: string[] = [];
     const values: number[] = [];
     for (const slot of this.slots.values()) {
       const v = slot.pending;
-      slot.ring[idx] = v;
+      slot.ring.set(idx, v);
       slot.pending = NaN;
       if (!Number.isNaN(v)) {
         ids.push(slot.info.id);
@@ -118,6 +124,13 @@ export class LiveStore {
 
   get seriesCount(): number {
     return this.slots.size;
+  }
+
+  /** Bytes held by the series' rings (the history's share of memory). */
+  get ringBytes(): number {
+    let n = 0;
+    for (const slot of this.slots.values()) n += slot.ring.bytes;
+    return n;
   }
 
   /** Series the store refused because it reached its limit. */
@@ -160,7 +173,7 @@ export class LiveStore {
     if (this.count > 0) {
       const last = this.nextSeq - 1;
       for (let seq = last - this.count + 1; seq <= last; seq++) {
-        const idx = seq % this.capacity;
+        const idx = seq % this.length;
         const t = this.times[idx];
         if (t >= from && t <= to) indexes.push(idx);
       }
@@ -179,7 +192,7 @@ export class LiveStore {
         let sum = 0;
         let n = 0;
         for (let i = start; i < end; i++) {
-          const v = ring[indexes[i]];
+          const v = ring.get(indexes[i]);
           if (!Number.isNaN(v)) {
             sum += v;
             n++;
@@ -192,11 +205,11 @@ export class LiveStore {
   }
 
   private tickAt(seq: number): Tick {
-    const idx = seq % this.capacity;
+    const idx = seq % this.length;
     const ids: string[] = [];
     const values: number[] = [];
     for (const slot of this.slots.values()) {
-      const v = slot.ring[idx];
+      const v = slot.ring.get(idx);
       if (!Number.isNaN(v)) {
         ids.push(slot.info.id);
         values.push(v);
