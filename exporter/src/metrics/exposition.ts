@@ -37,24 +37,28 @@ interface MetricState {
   upperBounds?: number[];
 }
 
-/** One series' lines as last written, and what they were written from. */
-interface SeriesText {
+/**
+ * What one series' lines were last written from, and the start of each line (everything before
+ * the value), which only a change of labels changes. The lines themselves are not kept: a
+ * series' text that lived from one change to the next outlived V8's young generation and became
+ * old-space garbage on every change (bench/README.md, "Exporter changes": memory while scraped).
+ */
+interface SeriesState {
   labels: Labels;
-  /** Histograms: the series object its lines were written from (zero() and reset() replace it). */
+  /** Histograms: the series object it was written from (zero() and reset() replace it). */
   entry?: HistogramEntry;
   /** Counters and gauges: the value; histograms: the count (it grows with every observation). */
   value: number;
   sum: number;
-  text: string;
-  /** Histograms: the line starts, everything before the value. */
-  prefixes?: string[];
+  /** Counters and gauges: one line start; histograms: one per bucket, then sum and count. */
+  prefixes: string[];
 }
 
 interface MetricText {
   name: string;
   help: string;
   header: string;
-  series: Map<string, SeriesText>;
+  series: Map<string, SeriesState>;
   /** The metric's text encoded, followed by the blank line that separates metrics; only the
    * bytes are kept (the text would be a second, long-lived copy of the exposition). */
   bytes: Buffer;
@@ -119,38 +123,42 @@ export class ExpositionRegistry extends Registry {
       cache = { name: m.name, help: m.help, header, series: new Map(), bytes: FINAL_NEWLINE, written: false };
       this.texts.set(m, cache);
     }
-    const old = cache.series;
+    const known = cache.series;
     const hist = m.type === 'histogram';
     let changed = !cache.written;
     let n = 0;
     for (const key in m.hashMap) {
       n++;
-      const entry = m.hashMap[key];
-      const s = old.get(key);
-      if (hist) {
+      const entry = m.hashMap[key]!;
+      const s = known.get(key);
+      if (s === undefined || s.labels !== entry.labels) {
+        known.set(key, seriesState(m, entry));
+        changed = true;
+      } else if (hist) {
         const e = entry as HistogramEntry;
-        if (s === undefined || s.entry !== e || s.value !== e.count || !Object.is(s.sum, e.sum)) {
-          old.set(key, histogramText(m, e, s?.labels === e.labels ? s.prefixes : undefined));
+        if (s.entry !== e || s.value !== e.count || !Object.is(s.sum, e.sum)) {
+          s.entry = e;
+          s.value = e.count;
+          s.sum = e.sum;
           changed = true;
         }
-      } else {
-        const e = entry as ValueEntry;
-        if (s === undefined || s.labels !== e.labels || !Object.is(s.value, e.value)) {
-          const start = s?.labels === e.labels ? s.text.slice(0, s.text.lastIndexOf(' ') + 1) : `${escapeString(m.name)}${labelText(e.labels)} `;
-          old.set(key, { labels: e.labels, value: e.value, sum: 0, text: start + valueString(e.value) });
-          changed = true;
-        }
+      } else if (!Object.is(s.value, (entry as ValueEntry).value)) {
+        s.value = (entry as ValueEntry).value;
+        changed = true;
       }
     }
-    if (n !== old.size) {
+    if (n !== known.size) {
       // Series were removed (or reset): keep only those still there.
-      for (const key of old.keys()) if (!(key in m.hashMap)) old.delete(key);
+      for (const key of known.keys()) if (!(key in m.hashMap)) known.delete(key);
       changed = true;
     }
     if (changed) {
       let text = cache.header;
       // Written in the metric's own order (insertion order of its series), as prom-client does.
-      for (const key in m.hashMap) text += `\n${old.get(key)!.text}`;
+      for (const key in m.hashMap) {
+        const s = known.get(key)!;
+        text += hist ? histogramLines(m, s.entry!, s.prefixes) : `\n${s.prefixes[0]}${valueString(s.value)}`;
+      }
       cache.bytes = Buffer.from(`${text}\n\n`);
       cache.written = true;
     }
@@ -163,26 +171,32 @@ function covered(m: MetricState): boolean {
   return m instanceof Counter || m instanceof Gauge || m instanceof Histogram;
 }
 
-function histogramText(m: MetricState, e: HistogramEntry, known: string[] | undefined): SeriesText {
-  const bounds = m.upperBounds!;
+function seriesState(m: MetricState, entry: ValueEntry | HistogramEntry): SeriesState {
   const name = escapeString(m.name);
-  let prefixes = known;
-  if (!prefixes) {
-    // prom-client puts `le` first, then the series' own labels.
-    const own = formatLabels(e.labels).join(',');
-    const withLe = (le: string) => `${name}_bucket{${own === '' ? `le="${le}"` : `le="${le}",${own}`}} `;
-    const plain = own === '' ? '' : `{${own}}`;
-    prefixes = [...bounds.map((b) => withLe(String(b))), withLe('+Inf'), `${name}_sum${plain} `, `${name}_count${plain} `];
+  if (m.type !== 'histogram') {
+    const e = entry as ValueEntry;
+    return { labels: e.labels, value: e.value, sum: 0, prefixes: [`${name}${labelText(e.labels)} `] };
   }
+  const e = entry as HistogramEntry;
+  // prom-client puts `le` first, then the series' own labels.
+  const own = formatLabels(e.labels).join(',');
+  const withLe = (le: string) => `${name}_bucket{${own === '' ? `le="${le}"` : `le="${le}",${own}`}} `;
+  const plain = own === '' ? '' : `{${own}}`;
+  const prefixes = [...m.upperBounds!.map((b) => withLe(String(b))), withLe('+Inf'), `${name}_sum${plain} `, `${name}_count${plain} `];
+  return { labels: e.labels, entry: e, value: e.count, sum: e.sum, prefixes };
+}
+
+/** A histogram series' lines, each after a newline: cumulative buckets, +Inf, sum, count. */
+function histogramLines(m: MetricState, e: HistogramEntry, prefixes: string[]): string {
+  const bounds = m.upperBounds!;
   let text = '';
   let acc = 0;
   for (let i = 0; i < bounds.length; i++) {
     acc += e.bucketValues[bounds[i]];
-    text += `${prefixes[i]}${valueString(acc)}\n`;
+    text += `\n${prefixes[i]}${valueString(acc)}`;
   }
   const k = bounds.length;
-  text += `${prefixes[k]}${valueString(e.count)}\n${prefixes[k + 1]}${valueString(e.sum)}\n${prefixes[k + 2]}${valueString(e.count)}`;
-  return { labels: e.labels, entry: e, value: e.count, sum: e.sum, text, prefixes };
+  return `${text}\n${prefixes[k]}${valueString(e.count)}\n${prefixes[k + 1]}${valueString(e.sum)}\n${prefixes[k + 2]}${valueString(e.count)}`;
 }
 
 function labelText(labels: Labels): string {
