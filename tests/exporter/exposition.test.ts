@@ -97,4 +97,20 @@ describe('ExpositionRegistry', () => {
     m.actions.inc({ action: 'deploy "prod"', outcome: 'failure' });
     expect(mask(await m.registry.metrics())).toBe(mask(await ref.metrics()));
   });
+
+  it('gives /metrics the parts and their UTF-8 length, non-ASCII label values included', async () => {
+    const fast = new ExpositionRegistry();
+    const ref = new Registry();
+    const c = new Counter({ name: 'u_total', help: 'Ünïcödé help.', labelNames: ['a'], registers: [fast, ref] });
+    c.inc({ a: 'ünïcödé 漢字' });
+    new Gauge({ name: 'plain', help: 'ASCII.', registers: [fast, ref] }).set(3);
+    for (let i = 0; i < 2; i++) {
+      const { parts, byteLength } = await fast.metricsParts();
+      expect(parts.join('')).toBe(await ref.metrics());
+      expect(byteLength).toBe(Buffer.byteLength(await ref.metrics()));
+      c.inc({ a: 'ünïcödé 漢字' });
+      ref.resetMetrics();
+      fast.resetMetrics();
+    }
+  });
 });

@@ -99,13 +99,10 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
   app.use(rateLimit(config.limits.requestsPerSecond, () => metrics.ingestRejected.inc({ reason: 'rate_limited' })));
 
   app.get('/metrics', metricsAuth, async (_req, res) => {
-    const parts = await metrics.registry.metricsParts();
+    const { parts, byteLength } = await metrics.registry.metricsParts();
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.setHeader(
-      'Content-Length',
-      parts.reduce((n, p) => n + p.length, 0),
-    );
-    // Each metric's bytes as kept between scrapes (metrics/exposition.ts), corked into one writev.
+    res.setHeader('Content-Length', byteLength);
+    // Each metric's text as kept between scrapes (metrics/exposition.ts), corked into one writev.
     res.cork();
     for (const p of parts) res.write(p);
     res.end();

@@ -59,34 +59,46 @@ interface MetricText {
   help: string;
   header: string;
   series: Map<string, SeriesState>;
-  /** The metric's text encoded, followed by the blank line that separates metrics; only the
-   * bytes are kept (the text would be a second, long-lived copy of the exposition). */
-  bytes: Buffer;
+  /**
+   * The metric's text, followed by the blank line that separates metrics, and its UTF-8 length.
+   * Kept as a string, not encoded: a Buffer kept from one change to the next was malloc'd memory
+   * that only an old-space collection freed (bench/README.md, "Exporter changes": memory while
+   * scraped); the socket write encodes strings into a buffer it frees at once.
+   */
+  text: string;
+  byteLength: number;
   written: boolean;
 }
 
-const FINAL_NEWLINE = Buffer.from('\n');
+/** The exposition: each metric's text in order, and their total UTF-8 length. */
+export interface ExpositionParts {
+  parts: string[];
+  byteLength: number;
+}
 
 export class ExpositionRegistry extends Registry {
   private readonly texts = new WeakMap<object, MetricText>();
 
   /** The exposition as prom-client's `metrics()` returns it. */
   override async metrics(): Promise<string> {
-    const parts = await this.exposition();
-    return parts === null ? super.metrics() : Buffer.concat(parts).toString('utf8');
+    const exposition = await this.exposition();
+    return exposition === null ? super.metrics() : exposition.parts.join('');
   }
 
   /**
-   * The exposition as the bytes of each metric, for /metrics to write as they are: the encoded
-   * text of a metric is kept with its text, so a scrape encodes only the metrics that changed (the
-   * default metrics, mostly), and nothing joins them into one buffer.
+   * The exposition as each metric's text, for /metrics to write as it is: a metric's text is kept
+   * until one of its series changes, so a scrape formats only the metrics that changed (the
+   * default metrics, mostly), and nothing joins them.
    */
-  async metricsParts(): Promise<Buffer[]> {
-    return (await this.exposition()) ?? [Buffer.from(await super.metrics())];
+  async metricsParts(): Promise<ExpositionParts> {
+    const exposition = await this.exposition();
+    if (exposition !== null) return exposition;
+    const text = await super.metrics();
+    return { parts: [text], byteLength: Buffer.byteLength(text) };
   }
 
-  /** Each metric's bytes; null when this writer does not cover the registry's settings. */
-  private async exposition(): Promise<Buffer[] | null> {
+  /** Each metric's text; null when this writer does not cover the registry's settings. */
+  private async exposition(): Promise<ExpositionParts | null> {
     if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(this.defaultLabels()).length > 0) return null;
     const metrics = this.getMetricsAsArray() as unknown as MetricState[];
     // As prom-client does: every collect callback runs before any value is read.
@@ -100,16 +112,25 @@ export class ExpositionRegistry extends Registry {
       }
     }
     if (pending.length > 0) await Promise.all(pending);
-    const parts: Buffer[] = [];
+    const parts: string[] = [];
+    let byteLength = 0;
     for (const m of metrics) {
       const f = fallback?.get(m);
-      parts.push(f ? Buffer.from(`${await f}\n\n`) : this.metricText(m).bytes);
+      if (f) {
+        const text = `${await f}\n\n`;
+        parts.push(text);
+        byteLength += Buffer.byteLength(text);
+      } else {
+        const t = this.metricText(m);
+        parts.push(t.text);
+        byteLength += t.byteLength;
+      }
     }
     // The last metric ends with one newline, not a blank line.
-    if (parts.length === 0) return [FINAL_NEWLINE];
+    if (parts.length === 0) return { parts: ['\n'], byteLength: 1 };
     const last = parts.length - 1;
-    parts[last] = parts[last].subarray(0, parts[last].length - 1);
-    return parts;
+    parts[last] = parts[last].slice(0, -1);
+    return { parts, byteLength: byteLength - 1 };
   }
 
   private defaultLabels(): Labels {
@@ -120,7 +141,7 @@ export class ExpositionRegistry extends Registry {
     let cache = this.texts.get(m);
     if (!cache || cache.name !== m.name || cache.help !== m.help) {
       const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
-      cache = { name: m.name, help: m.help, header, series: new Map(), bytes: FINAL_NEWLINE, written: false };
+      cache = { name: m.name, help: m.help, header, series: new Map(), text: '', byteLength: 0, written: false };
       this.texts.set(m, cache);
     }
     const known = cache.series;
@@ -159,7 +180,8 @@ export class ExpositionRegistry extends Registry {
         const s = known.get(key)!;
         text += hist ? histogramLines(m, s.entry!, s.prefixes) : `\n${s.prefixes[0]}${valueString(s.value)}`;
       }
-      cache.bytes = Buffer.from(`${text}\n\n`);
+      cache.text = `${text}\n\n`;
+      cache.byteLength = Buffer.byteLength(cache.text);
       cache.written = true;
     }
     return cache;
