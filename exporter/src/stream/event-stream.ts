@@ -231,7 +231,18 @@ export class EventStream {
    * past the bound is dropped as slow instead: returns false.
    */
   send(frame: string | Buffer): boolean {
-    return this.sendAll([frame]);
+    if (!this.open) return false;
+    if (this.res.writableLength + this.queuedBytes > this.owner.opts.maxBufferBytes) {
+      this.drop();
+      return false;
+    }
+    if (this.replaying) {
+      this.queue.push(frame);
+      this.queuedBytes += byteLength(frame);
+    } else {
+      this.write(frame);
+    }
+    return true;
   }
 
   /** send() for several frames at once: one socket write for all of them. */

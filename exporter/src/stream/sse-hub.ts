@@ -135,14 +135,19 @@ export class SseHub {
       client.seenWait = wait;
     }
     if (this.clients.size === 0) return;
-    // Encoded once per filter, not once per client.
+    // Encoded once per filter, not once per client; most clients share one filter, so the last
+    // frame is tried before the map (this loop runs once per client per tick: 10k at a time).
     const frames = new Map<string, Buffer>();
+    let lastKey: string | undefined;
+    let lastFrame: Buffer | undefined;
     for (const client of this.clients) {
-      let frame = frames.get(client.filterKey);
+      let frame = client.filterKey === lastKey ? lastFrame : frames.get(client.filterKey);
       if (frame === undefined) {
         frame = Buffer.from(formatSample(tick, client.filter));
         frames.set(client.filterKey, frame);
       }
+      lastKey = client.filterKey;
+      lastFrame = frame;
       client.stream.send(frame);
     }
   }
