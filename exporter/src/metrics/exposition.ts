@@ -67,7 +67,6 @@ interface MetricText {
    */
   text: string;
   byteLength: number;
-  written: boolean;
 }
 
 /** The exposition: each metric's text in order, and their total UTF-8 length. */
@@ -141,12 +140,13 @@ export class ExpositionRegistry extends Registry {
     let cache = this.texts.get(m);
     if (!cache || cache.name !== m.name || cache.help !== m.help) {
       const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
-      cache = { name: m.name, help: m.help, header, series: new Map(), text: '', byteLength: 0, written: false };
+      cache = { name: m.name, help: m.help, header, series: new Map(), text: '', byteLength: 0 };
       this.texts.set(m, cache);
     }
     const known = cache.series;
     const hist = m.type === 'histogram';
-    let changed = !cache.written;
+    // A metric's text is never empty once written (it holds at least its header).
+    let changed = cache.text === '';
     let n = 0;
     for (const key in m.hashMap) {
       n++;
@@ -182,7 +182,6 @@ export class ExpositionRegistry extends Registry {
       }
       cache.text = `${text}\n\n`;
       cache.byteLength = Buffer.byteLength(cache.text);
-      cache.written = true;
     }
     return cache;
   }

@@ -231,40 +231,37 @@ export class EventStream {
    * past the bound is dropped as slow instead: returns false.
    */
   send(frame: string | Buffer): boolean {
+    if (!this.admitted()) return false;
+    this.writeOrQueue(frame);
+    return true;
+  }
+
+  /** send() for several frames at once: one socket write for all of them. */
+  sendAll(frames: ReadonlyArray<string | Buffer>): boolean {
+    if (!this.admitted()) return false;
+    this.res.cork();
+    for (const f of frames) this.writeOrQueue(f);
+    this.res.uncork();
+    return true;
+  }
+
+  /** Open and within its bound; a reader past the bound is dropped as slow. */
+  private admitted(): boolean {
     if (!this.open) return false;
     if (this.res.writableLength + this.queuedBytes > this.owner.opts.maxBufferBytes) {
       this.drop();
       return false;
     }
+    return true;
+  }
+
+  private writeOrQueue(frame: string | Buffer): void {
     if (this.replaying) {
       this.queue.push(frame);
       this.queuedBytes += byteLength(frame);
     } else {
       this.write(frame);
     }
-    return true;
-  }
-
-  /** send() for several frames at once: one socket write for all of them. */
-  sendAll(frames: ReadonlyArray<string | Buffer>): boolean {
-    if (!this.open) return false;
-    if (this.res.writableLength + this.queuedBytes > this.owner.opts.maxBufferBytes) {
-      this.drop();
-      return false;
-    }
-    if (this.replaying) {
-      for (const f of frames) {
-        this.queue.push(f);
-        this.queuedBytes += byteLength(f);
-      }
-    } else if (frames.length === 1) {
-      this.write(frames[0]);
-    } else {
-      this.res.cork();
-      for (const f of frames) this.write(f);
-      this.res.uncork();
-    }
-    return true;
   }
 
   /**
