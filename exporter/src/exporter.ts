@@ -229,6 +229,7 @@ export class Exporter implements Recorder {
     await this.commands.stop();
     this.streams.close();
     await ticked;
+    this.collectors.close();
     await this.server.close();
     // A refusal here is logged by the ledger (once per burst); stopping goes on.
     this.ingestion.flushCosts();

@@ -1,4 +1,4 @@
-import { LiveStore, toSample } from '../../exporter/src/store/live-store';
+import { LiveStore, toSample, withLabels } from '../../exporter/src/store/live-store';
 
 const spec = (name: string, labels?: Record<string, string>) => ({ name, labels, unit: 'none', description: name });
 
@@ -16,6 +16,25 @@ describe('LiveStore', () => {
     expect(toSample(t2).values).toEqual({ a: 3 }); // b had no value this tick
     expect(s.latest()).toEqual({ t: 2000, values: { a: 3 } });
     expect(s.series().map((x) => x.id)).toEqual(['a', 'b{k="v"}']);
+  });
+
+  it('finds a series by its reused spec object or by an equal fresh one, and the labelled specs withLabels makes', () => {
+    const s = new LiveStore(10, 1000, 100, 0);
+    const defs = { rate: spec('rate'), failures: spec('failures') };
+    const byJob = withLabels(defs, { job: 'x' });
+    expect(withLabels(defs, undefined)).toBe(defs);
+    for (let tick = 0; tick < 3; tick++) {
+      s.set(defs.rate, tick);
+      s.set(byJob.rate, 10 + tick);
+      s.set(byJob.failures, 20 + tick);
+      expect(toSample(s.commit(tick * 1000)).values).toEqual({ rate: tick, 'rate{job="x"}': 10 + tick, 'failures{job="x"}': 20 + tick });
+    }
+    // A fresh object with the same name and labels is the same series, not a new one.
+    s.set(spec('failures', { job: 'x' }), 99);
+    expect(toSample(s.commit(5000)).values).toEqual({ 'failures{job="x"}': 99 });
+    expect(s.seriesCount).toBe(3);
+    // Ticks already read keep their figures in the ring: replay and history see every one.
+    expect(s.ticksAfter(-1).map((t) => toSample(t).values['rate{job="x"}'])).toEqual([10, 11, 12, undefined]);
   });
 
   it('replays only ticks still in the ring after a given sequence', () => {

@@ -2,15 +2,26 @@ import type { ActionRecord, StateRecord } from '@runboard/protocol';
 import { CounterChild, HistogramChild } from '../metrics/children';
 import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
-import type { LiveStore } from '../store/live-store';
+import { withLabels, type LiveStore, type SeriesSpec } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
 import { perMinute, type Collector } from './collector';
+
+const LIVE = {
+  perMinute: { name: 'actions_per_minute', unit: 'opm', description: 'Finished actions per minute over the rolling window.' },
+  failures: { name: 'action_failures', unit: 'none', description: 'Failed actions in the rolling window.' },
+  successRatio: { name: 'action_success_ratio', unit: 'percentunit', description: 'Share of actions that succeeded over the rolling window.' },
+  mean: { name: 'action_duration_mean_seconds', unit: 's', description: 'Mean action duration over the rolling window.' },
+  p95: { name: 'action_duration_p95_seconds', unit: 's', description: '95th percentile action duration over the rolling window.' },
+  inFlight: { name: 'actions_in_flight', unit: 'none', description: 'Actions running now.' },
+  queueDepth: { name: 'action_queue_depth', unit: 'none', description: 'Actions waiting to run.' },
+} satisfies Record<string, SeriesSpec>;
+type WindowSpecs = Record<'perMinute' | 'failures' | 'successRatio' | 'mean' | 'p95', SeriesSpec>;
 
 /** What one action name (as admitted by the label guard) updates per record, made once. */
 interface ActionSeries {
   w: RollingWindow;
-  /** Kept: the live store caches series ids by labels object. */
-  labels: Record<string, string>;
+  /** Made once: the live store caches series by spec object. */
+  specs: WindowSpecs;
   success: CounterChild;
   failure: CounterChild;
   duration: HistogramChild;
@@ -53,7 +64,7 @@ export class ActionsCollector implements Collector {
       const m = this.metrics;
       s = {
         w: new RollingWindow(this.windowMs, this.startedAt),
-        labels: { action },
+        specs: withLabels(LIVE, { action }),
         success: new CounterChild(m.actions, { action, outcome: 'success' }),
         failure: new CounterChild(m.actions, { action, outcome: 'failure' }),
         duration: new HistogramChild(m.actionDuration, { action }),
@@ -83,24 +94,21 @@ export class ActionsCollector implements Collector {
   }
 
   collect(now: number): void {
-    this.emit(this.total, undefined, now);
-    for (const s of this.byAction.values()) this.emit(s.w, s.labels, now);
-    this.store.set({ name: 'actions_in_flight', unit: 'none', description: 'Actions running now.' }, this.inFlight);
-    this.store.set({ name: 'action_queue_depth', unit: 'none', description: 'Actions waiting to run.' }, this.queueDepth);
+    this.emit(this.total, LIVE, now);
+    for (const s of this.byAction.values()) this.emit(s.w, s.specs, now);
+    this.store.set(LIVE.inFlight, this.inFlight);
+    this.store.set(LIVE.queueDepth, this.queueDepth);
   }
 
-  private emit(w: RollingWindow, labels: Record<string, string> | undefined, now: number): void {
+  private emit(w: RollingWindow, specs: WindowSpecs, now: number): void {
     const s = w.snapshot(now);
     const st = this.store;
-    st.set({ name: 'actions_per_minute', labels, unit: 'opm', description: 'Finished actions per minute over the rolling window.' }, perMinute(s.count, s.spanSeconds));
-    st.set({ name: 'action_failures', labels, unit: 'none', description: 'Failed actions in the rolling window.' }, s.failures);
+    st.set(specs.perMinute, perMinute(s.count, s.spanSeconds));
+    st.set(specs.failures, s.failures);
     if (s.count > 0) {
-      st.set(
-        { name: 'action_success_ratio', labels, unit: 'percentunit', description: 'Share of actions that succeeded over the rolling window.' },
-        (s.count - s.failures) / s.count,
-      );
-      st.set({ name: 'action_duration_mean_seconds', labels, unit: 's', description: 'Mean action duration over the rolling window.' }, s.mean);
-      st.set({ name: 'action_duration_p95_seconds', labels, unit: 's', description: '95th percentile action duration over the rolling window.' }, s.p95);
+      st.set(specs.successRatio, (s.count - s.failures) / s.count);
+      st.set(specs.mean, s.mean);
+      st.set(specs.p95, s.p95);
     }
   }
 }

@@ -8,6 +8,8 @@ import type { Metrics } from '../metrics/registry';
 export interface Collector {
   readonly name: string;
   collect(now: number): void | Promise<void>;
+  /** Releases what the collector keeps open (called once, when the exporter stops). */
+  close?(): void;
 }
 
 /**
@@ -32,6 +34,10 @@ export class CollectorSet {
 
   async collectAll(now: number): Promise<void> {
     await Promise.all(this.collectors.map((c) => this.run(c, now)));
+  }
+
+  close(): void {
+    for (const c of this.collectors) c.close?.();
   }
 
   statuses(): CollectorStatus[] {

@@ -1,9 +1,13 @@
 import type { CommandService } from '../commands/service';
 import type { Metrics } from '../metrics/registry';
 import type { RunInfo } from '@runboard/protocol';
-import type { LiveStore } from '../store/live-store';
+import type { LiveStore, SeriesSpec } from '../store/live-store';
 import type { Collector } from './collector';
 
+const LIVE = {
+  active: { name: 'command_runs_active', unit: 'none', description: 'Command runs running now.' },
+  queueDepth: { name: 'command_queue_depth', unit: 'none', description: 'Command runs waiting for a free slot.' },
+} satisfies Record<string, SeriesSpec>;
 /**
  * Command runs: finished runs count by outcome and duration; active and queued runs are gauges.
  * A finished run is also recorded as an action named after the command (by the exporter), so
@@ -25,8 +29,8 @@ export class CommandsCollector implements Collector {
 
   collect(): void {
     const { active, queued } = this.update();
-    this.store.set({ name: 'command_runs_active', unit: 'none', description: 'Command runs running now.' }, active);
-    this.store.set({ name: 'command_queue_depth', unit: 'none', description: 'Command runs waiting for a free slot.' }, queued);
+    this.store.set(LIVE.active, active);
+    this.store.set(LIVE.queueDepth, queued);
   }
 
   private update(): { active: number; queued: number } {

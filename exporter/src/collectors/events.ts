@@ -2,9 +2,19 @@ import type { EventRecord } from '@runboard/protocol';
 import { CounterChild, HistogramChild } from '../metrics/children';
 import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
-import type { LiveStore } from '../store/live-store';
+import { withLabels, type LiveStore, type SeriesSpec } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
 import { perMinute, type Collector } from './collector';
+
+const LIVE = {
+  queuedPerMinute: { name: 'events_queued_per_minute', unit: 'opm', description: 'Events queued per minute over the rolling window.' },
+  processedPerMinute: { name: 'events_processed_per_minute', unit: 'opm', description: 'Events processed successfully per minute over the rolling window.' },
+  failures: { name: 'event_failures', unit: 'none', description: 'Failed events in the rolling window.' },
+  mean: { name: 'event_processing_mean_seconds', unit: 's', description: 'Mean event processing time over the rolling window.' },
+  p95: { name: 'event_processing_p95_seconds', unit: 's', description: '95th percentile event processing time over the rolling window.' },
+  queueDepth: { name: 'event_queue_depth', unit: 'none', description: 'Events waiting to be processed.' },
+} satisfies Record<string, SeriesSpec>;
+type WindowSpecs = Record<'queuedPerMinute' | 'processedPerMinute' | 'failures' | 'mean' | 'p95', SeriesSpec>;
 
 interface EventWindows {
   queued: RollingWindow;
@@ -14,8 +24,8 @@ interface EventWindows {
 
 /** What one event type (as admitted by the label guard) updates per record, made once. */
 interface EventSeries extends EventWindows {
-  /** Kept: the live store caches series ids by labels object. */
-  labels: Record<string, string>;
+  /** Made once: the live store caches series by spec object. */
+  specs: WindowSpecs;
   outcomes: Record<EventRecord['outcome'], CounterChild>;
   processing: HistogramChild;
 }
@@ -63,7 +73,7 @@ export class EventsCollector implements Collector {
       const outcome = (o: EventRecord['outcome']) => new CounterChild(m.events, { type, outcome: o });
       s = {
         ...this.windows(),
-        labels: { type },
+        specs: withLabels(LIVE, { type }),
         outcomes: { queued: outcome('queued'), processed: outcome('processed'), failed: outcome('failed') },
         processing: new HistogramChild(m.eventProcessing, { type }),
       };
@@ -78,28 +88,25 @@ export class EventsCollector implements Collector {
   }
 
   collect(now: number): void {
-    this.emit(this.total, undefined, now);
-    for (const s of this.byType.values()) this.emit(s, s.labels, now);
-    this.store.set({ name: 'event_queue_depth', unit: 'none', description: 'Events waiting to be processed.' }, this.queueDepth);
+    this.emit(this.total, LIVE, now);
+    for (const s of this.byType.values()) this.emit(s, s.specs, now);
+    this.store.set(LIVE.queueDepth, this.queueDepth);
   }
 
   private windows(): EventWindows {
     return { queued: new RollingWindow(this.windowMs, this.startedAt), done: new RollingWindow(this.windowMs, this.startedAt) };
   }
 
-  private emit(w: EventWindows, labels: Record<string, string> | undefined, now: number): void {
+  private emit(w: EventWindows, specs: WindowSpecs, now: number): void {
     const q = w.queued.snapshot(now);
     const d = w.done.snapshot(now);
     const st = this.store;
-    st.set({ name: 'events_queued_per_minute', labels, unit: 'opm', description: 'Events queued per minute over the rolling window.' }, perMinute(q.count, q.spanSeconds));
-    st.set(
-      { name: 'events_processed_per_minute', labels, unit: 'opm', description: 'Events processed successfully per minute over the rolling window.' },
-      perMinute(d.count - d.failures, d.spanSeconds),
-    );
-    st.set({ name: 'event_failures', labels, unit: 'none', description: 'Failed events in the rolling window.' }, d.failures);
+    st.set(specs.queuedPerMinute, perMinute(q.count, q.spanSeconds));
+    st.set(specs.processedPerMinute, perMinute(d.count - d.failures, d.spanSeconds));
+    st.set(specs.failures, d.failures);
     if (!Number.isNaN(d.mean)) {
-      st.set({ name: 'event_processing_mean_seconds', labels, unit: 's', description: 'Mean event processing time over the rolling window.' }, d.mean);
-      st.set({ name: 'event_processing_p95_seconds', labels, unit: 's', description: '95th percentile event processing time over the rolling window.' }, d.p95);
+      st.set(specs.mean, d.mean);
+      st.set(specs.p95, d.p95);
     }
   }
 }

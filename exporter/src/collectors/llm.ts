@@ -2,7 +2,7 @@ import type { CostSource, LlmRecord } from '@runboard/protocol';
 import { CounterChild, HistogramChild } from '../metrics/children';
 import { OVERFLOW_VALUE } from '../metrics/label-guard';
 import type { Metrics } from '../metrics/registry';
-import type { LiveStore } from '../store/live-store';
+import { withLabels, type LiveStore, type SeriesSpec } from '../store/live-store';
 import { RollingWindow } from '../store/rolling';
 import { roundUsd } from '../money';
 import { perHour, perMinute, type Collector } from './collector';
@@ -14,6 +14,19 @@ const INPUT = 0;
 const OUTPUT = 1;
 const COST = 2;
 const PRICED = 3;
+
+const LIVE = {
+  requestsPerMinute: { name: 'llm_requests_per_minute', unit: 'reqpm', description: 'LLM requests per minute over the rolling window.' },
+  failures: { name: 'llm_failures', unit: 'none', description: 'Failed LLM requests in the rolling window.' },
+  tokensPerHour: { name: 'llm_tokens_per_hour', unit: 'none', description: 'Input plus output tokens per hour, extrapolated from the rolling window.' },
+  inputPerHour: { name: 'llm_input_tokens_per_hour', unit: 'none', description: 'Input tokens per hour, extrapolated from the rolling window.' },
+  outputPerHour: { name: 'llm_output_tokens_per_hour', unit: 'none', description: 'Output tokens per hour, extrapolated from the rolling window.' },
+  costPerHour: { name: 'llm_cost_usd_per_hour', unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' },
+  costPerRequest: { name: 'llm_cost_usd_per_request', unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' },
+  p95: { name: 'llm_latency_p95_seconds', unit: 's', description: '95th percentile LLM request latency over the rolling window.' },
+  mean: { name: 'llm_latency_mean_seconds', unit: 's', description: 'Mean LLM request latency over the rolling window.' },
+} satisfies Record<string, SeriesSpec>;
+type WindowSpecs = Record<keyof typeof LIVE, SeriesSpec>;
 
 /** The cost used for an LLM record. */
 export interface LlmPricing {
@@ -96,7 +109,7 @@ export class LlmCollector implements Collector {
    * source: the dashboard selects sources on the Prometheus metrics) and the metrics' label sets
    * per source.
    */
-  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow; labels: Record<string, string>; sets: Partial<Record<CostSource, LabelSet>> }>();
+  private readonly byModel = new Map<string, { provider: string; model: string; w: RollingWindow; specs: WindowSpecs; sets: Partial<Record<CostSource, LabelSet>> }>();
 
   constructor(
     private readonly metrics: Metrics,
@@ -128,8 +141,9 @@ export class LlmCollector implements Collector {
     const cost = rec.priced === 'unpriced' ? undefined : rec.cost_usd;
     const key = `${provider}\u0000${model}`;
     let entry = this.byModel.get(key);
-    // The labels object is kept: the live store caches series ids by labels object.
-    if (!entry) this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), labels: { provider, model }, sets: {} }));
+    // The specs are made once: the live store caches series by spec object.
+    if (!entry)
+      this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), specs: withLabels(LIVE, { provider, model }), sets: {} }));
     const set = (entry.sets[rec.source] ??= labelSet(provider, model, rec.source));
     const c = (set.children ??= llmChildren(this.metrics, set));
     (success ? c.success : c.failure).inc();
@@ -168,36 +182,25 @@ export class LlmCollector implements Collector {
   }
 
   collect(now: number): void {
-    this.emit(this.total, undefined, now);
-    for (const { w, labels } of this.byModel.values()) this.emit(w, labels, now);
+    this.emit(this.total, LIVE, now);
+    for (const { w, specs } of this.byModel.values()) this.emit(w, specs, now);
   }
 
-  private emit(w: RollingWindow, labels: Record<string, string> | undefined, now: number): void {
+  private emit(w: RollingWindow, specs: WindowSpecs, now: number): void {
     const s = w.snapshot(now);
     const a = s.amounts;
     const st = this.store;
     const span = s.spanSeconds;
-    st.set({ name: 'llm_requests_per_minute', labels, unit: 'reqpm', description: 'LLM requests per minute over the rolling window.' }, perMinute(s.count, span));
-    st.set({ name: 'llm_failures', labels, unit: 'none', description: 'Failed LLM requests in the rolling window.' }, s.failures);
-    st.set(
-      { name: 'llm_tokens_per_hour', labels, unit: 'none', description: 'Input plus output tokens per hour, extrapolated from the rolling window.' },
-      perHour(a[INPUT] + a[OUTPUT], span),
-    );
-    st.set({ name: 'llm_input_tokens_per_hour', labels, unit: 'none', description: 'Input tokens per hour, extrapolated from the rolling window.' }, perHour(a[INPUT], span));
-    st.set({ name: 'llm_output_tokens_per_hour', labels, unit: 'none', description: 'Output tokens per hour, extrapolated from the rolling window.' }, perHour(a[OUTPUT], span));
-    st.set(
-      { name: 'llm_cost_usd_per_hour', labels, unit: 'currencyUSD', description: 'Cost in USD per hour, extrapolated from the rolling window.' },
-      roundUsd(perHour(a[COST], span)),
-    );
-    if (a[PRICED] > 0) {
-      st.set(
-        { name: 'llm_cost_usd_per_request', labels, unit: 'currencyUSD', description: 'Mean cost in USD of a priced request over the rolling window.' },
-        roundUsd(a[COST] / a[PRICED]),
-      );
-    }
+    st.set(specs.requestsPerMinute, perMinute(s.count, span));
+    st.set(specs.failures, s.failures);
+    st.set(specs.tokensPerHour, perHour(a[INPUT] + a[OUTPUT], span));
+    st.set(specs.inputPerHour, perHour(a[INPUT], span));
+    st.set(specs.outputPerHour, perHour(a[OUTPUT], span));
+    st.set(specs.costPerHour, roundUsd(perHour(a[COST], span)));
+    if (a[PRICED] > 0) st.set(specs.costPerRequest, roundUsd(a[COST] / a[PRICED]));
     if (!Number.isNaN(s.p95)) {
-      st.set({ name: 'llm_latency_p95_seconds', labels, unit: 's', description: '95th percentile LLM request latency over the rolling window.' }, s.p95);
-      st.set({ name: 'llm_latency_mean_seconds', labels, unit: 's', description: 'Mean LLM request latency over the rolling window.' }, s.mean);
+      st.set(specs.p95, s.p95);
+      st.set(specs.mean, s.mean);
     }
   }
 }

@@ -22,7 +22,9 @@ export interface DiskBytes {
 
 /** Time all CPUs spent busy and in total since boot, in jiffies, from /proc/stat. */
 export function parseCpuTimes(text: string): CpuTimes {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  // Only the aggregate line is needed; the rest of the file (per-CPU lines, the long `intr` line)
+  // is not split up on every tick.
+  const line = lineStartingWith(text, 'cpu ');
   const f = line ? numbers(line.trim().split(/\s+/).slice(1)) : [];
   if (f.length < 4) throw new Error('no aggregate "cpu" line');
   // guest and guest_nice (fields 9-10) are already included in user and nice.
@@ -53,15 +55,24 @@ export function parseLoadavg(text: string): { load1: number; threads: number } {
 
 /** Total and available memory in bytes from /proc/meminfo. */
 export function parseMeminfo(text: string): { totalBytes: number; availableBytes: number } {
-  const kb = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(\w+):\s+(\d+)/.exec(line);
-    if (m) kb.set(m[1], Number(m[2]));
-  }
-  const total = kb.get('MemTotal');
-  const available = kb.get('MemAvailable');
+  const total = meminfoKb(text, 'MemTotal');
+  const available = meminfoKb(text, 'MemAvailable');
   if (total === undefined || available === undefined) throw new Error('MemTotal or MemAvailable missing');
   return { totalBytes: total * 1024, availableBytes: available * 1024 };
+}
+
+/** The kB figure of one `Key:   1234 kB` line (the two this needs are among the first three of ~50). */
+function meminfoKb(text: string, key: string): number | undefined {
+  const m = /^:\s+(\d+)/.exec(lineStartingWith(text, `${key}:`)?.slice(key.length) ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The line of `text` that starts with `prefix`, without its newline. */
+function lineStartingWith(text: string, prefix: string): string | undefined {
+  const start = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1;
+  if (start === 0 && !text.startsWith(prefix)) return undefined;
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? undefined : end);
 }
 
 /** Received and transmitted bytes per interface from /proc/net/dev, loopback left out. */

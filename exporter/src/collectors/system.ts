@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import {
   type NetDevice,
 } from './procfs';
 import { childInventory, type InventorySource } from './inventory';
+import { ProcFiles } from './proc-files';
 
 export interface SystemCollectorOptions {
   /** Mount points whose size and free space are reported. */
@@ -90,6 +91,7 @@ export function counterIncrease(prev: number | undefined, cur: number): number {
 export class SystemCollector implements Collector {
   readonly name = 'system';
   private readonly procRoot: string;
+  private readonly procFiles: ProcFiles;
   private readonly platform: NodeJS.Platform;
   private source: 'proc' | 'systeminformation' | undefined;
   private inventoryValue: Inventory | undefined;
@@ -99,6 +101,9 @@ export class SystemCollector implements Collector {
   private lastCpu: CpuTimes | undefined;
   private lastNet = new Map<string, { rx: number; tx: number }>();
   private lastDisk: DiskBytes | undefined;
+  /** Labelled specs, made once per interface and mount point (the live store caches by spec object). */
+  private readonly netSpecs = new Map<string, { rx: SeriesSpec; tx: SeriesSpec }>();
+  private readonly fsSpecs = new Map<string, SeriesSpec>();
   /** Mount points already reported as unreadable, so a missing one warns once, not every tick. */
   private readonly unreadableMounts = new Set<string>();
 
@@ -112,7 +117,13 @@ export class SystemCollector implements Collector {
     private readonly opts: SystemCollectorOptions,
   ) {
     this.procRoot = opts.procRoot ?? '/proc';
+    this.procFiles = new ProcFiles(this.procRoot);
     this.platform = opts.platform ?? process.platform;
+  }
+
+  /** Closes the /proc descriptors (the exporter stops). */
+  close(): void {
+    this.procFiles.close();
   }
 
   inventory(): Inventory | undefined {
@@ -152,19 +163,17 @@ export class SystemCollector implements Collector {
 
   /**
    * Reads every /proc source; one that fails leaves the others' values standing. The reads are
-   * synchronous: /proc files are generated in memory (~10 µs each), while fs/promises costs an
-   * open, fstat, read and close through the thread pool per file, every tick (BENCHMARKS: the
-   * collection overhead).
+   * synchronous (/proc files are generated in memory, ~10 µs each, while fs/promises costs a trip
+   * through the thread pool per file) and through descriptors kept open (proc-files.ts).
    */
   private readProc(): { sample: Sample; errors: string[] } {
     const sample: Sample = {};
     const errors: string[] = [];
     const read = (file: string, parse: (text: string) => void) => {
-      const p = path.join(this.procRoot, file);
       try {
-        parse(readFileSync(p, 'utf8'));
+        parse(this.procFiles.read(file));
       } catch (err) {
-        errors.push(`cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`);
+        errors.push(`cannot read ${path.join(this.procRoot, file)}: ${err instanceof Error ? err.message : String(err)}`);
       }
     };
     read('stat', (t) => {
@@ -283,8 +292,13 @@ export class SystemCollector implements Collector {
       // Interfaces that vanished are forgotten: if one comes back, its counters restart from zero.
       this.lastNet = next;
       for (const [iface, r] of rates) {
-        live({ ...LIVE.netRx, labels: { interface: iface } }, r.rx);
-        live({ ...LIVE.netTx, labels: { interface: iface } }, r.tx);
+        let specs = this.netSpecs.get(iface);
+        if (specs === undefined) {
+          const labels = { interface: iface };
+          this.netSpecs.set(iface, (specs = { rx: { ...LIVE.netRx, labels }, tx: { ...LIVE.netTx, labels } }));
+        }
+        live(specs.rx, r.rx);
+        live(specs.tx, r.tx);
       }
     }
     if (s.disk) {
@@ -311,7 +325,10 @@ export class SystemCollector implements Collector {
       m.filesystemSize.set({ mountpoint: f.mountpoint }, f.sizeBytes);
       m.filesystemAvail.set({ mountpoint: f.mountpoint }, f.availBytes);
       // Blocks reserved for root count as used (users cannot write to them), matching 1 - avail/size in PromQL.
-      if (f.sizeBytes > 0) live({ ...LIVE.fsUsed, labels: { mountpoint: f.mountpoint } }, 1 - f.availBytes / f.sizeBytes);
+      if (f.sizeBytes <= 0) continue;
+      let spec = this.fsSpecs.get(f.mountpoint);
+      if (spec === undefined) this.fsSpecs.set(f.mountpoint, (spec = { ...LIVE.fsUsed, labels: { mountpoint: f.mountpoint } }));
+      live(spec, 1 - f.availBytes / f.sizeBytes);
     }
   }
 

@@ -22,6 +22,17 @@ interface SeriesSlot {
   pending: number;
 }
 
+/**
+ * `defs` with `labels` on each: collectors make these once per label set and pass the same
+ * objects every tick (LiveStore.set caches by spec object).
+ */
+export function withLabels<K extends string>(defs: Record<K, SeriesSpec>, labels: Record<string, string> | undefined): Record<K, SeriesSpec> {
+  if (labels === undefined) return defs;
+  const out = {} as Record<K, SeriesSpec>;
+  for (const k of Object.keys(defs) as K[]) out[k] = { ...defs[k], labels };
+  return out;
+}
+
 export interface Tick {
   seq: number;
   t: number;
@@ -32,8 +43,8 @@ export interface Tick {
 
 export class LiveStore {
   private readonly slots = new Map<string, SeriesSlot>();
-  /** Slots by labels object, then name (see set()). */
-  private readonly byLabels = new WeakMap<object, Map<string, SeriesSlot>>();
+  /** Slots by spec object (see set()). */
+  private readonly bySpec = new WeakMap<SeriesSpec, SeriesSlot>();
   /** Ring slots: `capacity` ticks are exposed; the rest lets a series' ring restart whole chunks. */
   private readonly length: number;
   private readonly pool = new ChunkPool();
@@ -43,6 +54,8 @@ export class LiveStore {
   private nextSeq: number;
   private count = 0;
   private dropped = 0;
+  /** The arrays commit() fills (see there). */
+  private readonly current: { ids: string[]; values: number[] } = { ids: [], values: [] };
 
   constructor(
     readonly capacity: number,
@@ -59,61 +72,52 @@ export class LiveStore {
 
   /**
    * Set a series' value for the tick being built; creates the series on first use. Collectors
-   * that pass the same labels object every tick (never mutated) skip building the series id:
-   * slots are cached by labels object and name, so a tick of hundreds of series costs lookups.
+   * pass the same spec object every tick (never mutated: `withLabels` makes them once per label
+   * set), so a tick of hundreds of series costs one lookup each and builds no series id.
    */
   set(spec: SeriesSpec, value: number): void {
-    const labels = spec.labels;
-    let cached: Map<string, SeriesSlot> | undefined;
-    if (labels === undefined) {
-      const slot = this.slots.get(spec.name);
-      if (slot) {
-        slot.pending = value;
-        return;
+    let slot = this.bySpec.get(spec);
+    if (slot === undefined) {
+      const id = seriesId(spec.name, spec.labels);
+      slot = this.slots.get(id);
+      if (!slot) {
+        if (this.slots.size >= this.maxSeries) {
+          this.dropped++;
+          return;
+        }
+        const ring = new SeriesRing(this.length, this.pool);
+        slot = { info: { id, name: spec.name, labels: spec.labels ?? {}, unit: spec.unit, description: spec.description }, ring, pending: NaN };
+        this.slots.set(id, slot);
       }
-    } else {
-      cached = this.byLabels.get(labels);
-      const slot = cached?.get(spec.name);
-      if (slot) {
-        slot.pending = value;
-        return;
-      }
-    }
-    const id = seriesId(spec.name, labels);
-    let slot = this.slots.get(id);
-    if (slot && labels !== undefined) {
-      if (!cached) this.byLabels.set(labels, (cached = new Map()));
-      cached.set(spec.name, slot);
-    }
-    if (!slot) {
-      if (this.slots.size >= this.maxSeries) {
-        this.dropped++;
-        return;
-      }
-      const ring = new SeriesRing(this.length, this.pool);
-      slot = { info: { id, name: spec.name, labels: spec.labels ?? {}, unit: spec.unit, description: spec.description }, ring, pending: NaN };
-      this.slots.set(id, slot);
+      this.bySpec.set(spec, slot);
     }
     slot.pending = value;
   }
 
-  /** Close the tick: write every pending value into the ring at time `t` and return it. */
+  /**
+   * Close the tick: write every pending value into the ring at time `t` and return it. The
+   * returned tick's arrays are reused by the next commit (its one reader, the broadcast, formats
+   * it at once): a tick allocates no arrays of hundreds of entries.
+   */
   commit(t: number): Tick {
     const seq = this.nextSeq++;
     const idx = seq % this.length;
     this.times[idx] = t;
     this.seqs[idx] = seq;
-    const ids: string[] = [];
-    const values: number[] = [];
+    const { ids, values } = this.current;
+    let n = 0;
     for (const slot of this.slots.values()) {
       const v = slot.pending;
       slot.ring.set(idx, v);
       slot.pending = NaN;
       if (!Number.isNaN(v)) {
-        ids.push(slot.info.id);
-        values.push(v);
+        ids[n] = slot.info.id;
+        values[n] = v;
+        n++;
       }
     }
+    ids.length = n;
+    values.length = n;
     if (this.count < this.capacity) this.count++;
     return { seq, t, ids, values };
   }

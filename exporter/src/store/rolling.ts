@@ -39,7 +39,7 @@ export interface RollingSnapshot {
   mean: number;
   p95: number;
   /** Sums of each amount passed to observe(). */
-  amounts: number[];
+  amounts: readonly number[];
   /** Seconds the snapshot covers (shorter than the window right after start). */
   spanSeconds: number;
 }
@@ -116,7 +116,12 @@ export class RollingWindow {
     }
   }
 
-  snapshot(now: number): RollingSnapshot {
+  /**
+   * The window's figures at `now`. The object is the window's own and is overwritten by its next
+   * snapshot: callers read it at once (every tick snapshots every window; copies were most of a
+   * tick's garbage).
+   */
+  snapshot(now: number): Readonly<RollingSnapshot> {
     const spanSeconds = Math.max(Math.min(this.windowMs, now - this.since), this.sliceMs) / 1000;
     // The slices a snapshot sums are those starting in [lo, hi] slice widths (see the loop
     // below): with no observation since and the same bounds, the sums are the same. Most keys
@@ -124,10 +129,13 @@ export class RollingWindow {
     const lo = Math.floor((now - this.windowMs) / this.sliceMs);
     const hi = Math.floor(now / this.sliceMs);
     const c = this.cached;
-    if (c && c.version === this.version && c.lo === lo && c.hi === hi) return { ...c.snap, amounts: c.snap.amounts.slice(), spanSeconds };
+    if (c && c.version === this.version && c.lo === lo && c.hi === hi) {
+      c.snap.spanSeconds = spanSeconds;
+      return c.snap;
+    }
     const snap = this.compute(now, spanSeconds);
     this.cached = { version: this.version, lo, hi, snap };
-    return { ...snap, amounts: snap.amounts.slice() };
+    return snap;
   }
 
   private compute(now: number, spanSeconds: number): RollingSnapshot {
