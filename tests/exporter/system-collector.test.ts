@@ -17,7 +17,7 @@ import path from 'node:path';
 // The module object itself (not an ES-module copy of it), so jest.spyOn replaces what the collector calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import si = require('systeminformation');
-import { SystemCollector, counterIncrease } from '../../exporter/src/collectors/system';
+import { SLOW_READ_MS, SystemCollector, counterIncrease } from '../../exporter/src/collectors/system';
 import { siInventory } from '../../exporter/src/collectors/inventory';
 import { auth, startExporter } from '../helpers/exporter-process';
 import { countProcesses, cpuUsageRatio, isWholeDisk, parseCpuTimes, parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev } from '../../exporter/src/collectors/procfs';
@@ -268,6 +268,32 @@ describe('SystemCollector on a fixture /proc', () => {
     expect(sizes[0].value).toBeGreaterThan(0);
     const avail = (await metrics.filesystemAvail.get()).values[0].value;
     expect(avail).toBeLessThanOrEqual(sizes[0].value);
+  });
+
+  it('reads the process count and the filesystems every 10 s, repeating them on the ticks between', async () => {
+    const root = await fakeProc({ stat: STAT_1, loadavg: LOADAVG, meminfo: MEMINFO, 'net/dev': NET_1, diskstats: DISK_1 });
+    const later = path.join(root, 'mounted-later');
+    const { store, collector } = setup({ procRoot: root, filesystems: [later] });
+    jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const fs = seriesId('system_filesystem_used_ratio', { mountpoint: later });
+
+    await collector.collect(1000);
+    expect(values(store.commit(1000))).toMatchObject({ system_processes: 3 });
+    await mkdir(path.join(root, '77'));
+    await mkdir(later);
+    // Within SLOW_READ_MS: the last readings stand, in the live store and in Prometheus.
+    for (const t of [2000, 1000 + SLOW_READ_MS - 1]) {
+      await collector.collect(t);
+      const tick = values(store.commit(t));
+      expect(tick.system_processes).toBe(3);
+      expect(tick[fs]).toBeUndefined();
+    }
+    await collector.collect(1000 + SLOW_READ_MS);
+    const tick = values(store.commit(1000 + SLOW_READ_MS));
+    expect(tick.system_processes).toBe(4);
+    expect(tick[fs]).toBeGreaterThanOrEqual(0);
+    // The fast readings were read every tick meanwhile.
+    expect(tick.system_load1).toBe(0.52);
   });
 
   it('loads the inventory in the background, once', async () => {

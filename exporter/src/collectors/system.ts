@@ -59,6 +59,12 @@ interface Filesystem {
 // systeminformation spawns processes for most readings, so off Linux it is asked only this often.
 const FALLBACK_INTERVAL_MS = 5000;
 
+// The process count (a listing of /proc) and the filesystems (a statfs per mount point, through
+// the thread pool) are the costliest readings of a tick, ~0.4 ms each at 1 Hz with cold caches,
+// and they move slowly: they are read this often and repeated on the ticks between (README
+// "Live series"; bench/README.md change 16).
+export const SLOW_READ_MS = 10_000;
+
 const LIVE = {
   cpu: { name: 'system_cpu_usage_ratio', unit: 'percentunit', description: 'Share of CPU time spent busy across all cores since the previous sample.' },
   load1: { name: 'system_load1', unit: 'none', description: 'One-minute load average.' },
@@ -85,8 +91,8 @@ export function counterIncrease(prev: number | undefined, cur: number): number {
 
 /**
  * System: CPU, load, memory, network, disk I/O, processes and filesystems of the host. On Linux
- * it reads /proc and statfs only, so a tick never spawns a process; elsewhere it asks
- * systeminformation, at most every 5 s.
+ * it reads /proc and statfs only, so a tick never spawns a process (the process count and the
+ * filesystems every SLOW_READ_MS); elsewhere it asks systeminformation, at most every 5 s.
  */
 export class SystemCollector implements Collector {
   readonly name = 'system';
@@ -106,6 +112,12 @@ export class SystemCollector implements Collector {
   private readonly fsSpecs = new Map<string, SeriesSpec>();
   /** Mount points already reported as unreadable, so a missing one warns once, not every tick. */
   private readonly unreadableMounts = new Set<string>();
+
+  /** When the process count and the filesystems were last read, what they were, and what failed. */
+  private lastSlowAt: number | undefined;
+  private lastProcesses: number | undefined;
+  private lastFilesystems: Filesystem[] = [];
+  private slowErrors: string[] = [];
 
   private lastFallbackAt: number | undefined;
   /** Live values of the last systeminformation sample, repeated on the ticks in between. */
@@ -134,11 +146,13 @@ export class SystemCollector implements Collector {
     this.startInventory();
     this.source ??= await this.pickSource();
     if (this.source === 'proc') {
+      const slow = this.lastSlowAt === undefined || now - this.lastSlowAt >= SLOW_READ_MS || now < this.lastSlowAt;
+      if (slow) this.lastSlowAt = now;
       // statfs stays asynchronous: a mount point may be a network filesystem that hangs.
-      const statfsDone = this.readFilesystems();
-      const { sample, errors } = this.readProc();
-      const filesystems = await statfsDone;
-      this.apply(sample, filesystems, now);
+      const statfsDone = slow ? this.readFilesystems() : undefined;
+      const { sample, errors } = this.readProc(slow);
+      if (statfsDone) this.lastFilesystems = await statfsDone;
+      this.apply(sample, this.lastFilesystems, now);
       if (errors.length > 0) throw new Error(`system: ${errors.join('; ')}`);
       return;
     }
@@ -166,7 +180,7 @@ export class SystemCollector implements Collector {
    * synchronous (/proc files are generated in memory, ~10 µs each, while fs/promises costs a trip
    * through the thread pool per file) and through descriptors kept open (proc-files.ts).
    */
-  private readProc(): { sample: Sample; errors: string[] } {
+  private readProc(slow: boolean): { sample: Sample; errors: string[] } {
     const sample: Sample = {};
     const errors: string[] = [];
     const read = (file: string, parse: (text: string) => void) => {
@@ -189,11 +203,18 @@ export class SystemCollector implements Collector {
     read('meminfo', (t) => (sample.memory = parseMeminfo(t)));
     read('net/dev', (t) => (sample.net = parseNetDev(t)));
     read('diskstats', (t) => (sample.disk = parseDiskstats(t)));
-    try {
-      sample.processes = countProcesses(readdirSync(this.procRoot));
-    } catch (err) {
-      errors.push(`cannot list ${this.procRoot}: ${err instanceof Error ? err.message : String(err)}`);
+    if (slow) {
+      this.slowErrors = [];
+      this.lastProcesses = undefined;
+      try {
+        this.lastProcesses = countProcesses(readdirSync(this.procRoot));
+      } catch (err) {
+        this.slowErrors.push(`cannot list ${this.procRoot}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
+    sample.processes = this.lastProcesses;
+    // Until the next slow reading, its failure stands (the collector stays failed, not flapping).
+    errors.push(...this.slowErrors);
     return { sample, errors };
   }
 
