@@ -72,6 +72,22 @@ describe('default metrics', () => {
     }
   });
 
+  it("reports the heap sizes process.memoryUsage() reports (prom-client's source for them)", async () => {
+    const m = createMetrics(200);
+    try {
+      const before = process.memoryUsage();
+      const text = await m.registry.metrics();
+      const after = process.memoryUsage();
+      // Read between two memoryUsage() calls: within what the heap did meanwhile.
+      const within = (v: number | undefined, a: number, b: number) => v !== undefined && v >= Math.min(a, b) * 0.9 && v <= Math.max(a, b) * 1.1;
+      expect(within(valueOf(text, 'nodejs_heap_size_total_bytes'), before.heapTotal, after.heapTotal)).toBe(true);
+      expect(within(valueOf(text, 'nodejs_heap_size_used_bytes'), before.heapUsed, after.heapUsed)).toBe(true);
+      expect(within(valueOf(text, 'nodejs_external_memory_bytes'), before.external, after.external)).toBe(true);
+    } finally {
+      m.stopDefaultMetrics();
+    }
+  });
+
   it('shows an event-loop stall in the max, and the next scrape starts over', async () => {
     const m = createMetrics(200);
     try {

@@ -104,11 +104,15 @@ describe('ExpositionRegistry', () => {
     const c = new Counter({ name: 'u_total', help: 'Ünïcödé help.', labelNames: ['a'], registers: [fast, ref] });
     c.inc({ a: 'ünïcödé 漢字' });
     new Gauge({ name: 'plain', help: 'ASCII.', registers: [fast, ref] }).set(3);
+    const h = new Histogram({ name: 'h_seconds', help: 'Dürations.', labelNames: ['a'], buckets: [0.1, 1], registers: [fast, ref] });
+    h.observe({ a: 'ünïcödé 漢字' }, 0.5);
+    h.observe({ a: 'plain' }, 2);
     for (let i = 0; i < 2; i++) {
       const { parts, byteLength } = await fast.metricsParts();
       expect(parts.join('')).toBe(await ref.metrics());
       expect(byteLength).toBe(Buffer.byteLength(await ref.metrics()));
       c.inc({ a: 'ünïcödé 漢字' });
+      h.observe({ a: 'ünïcödé 漢字' }, 0.05);
       ref.resetMetrics();
       fast.resetMetrics();
     }

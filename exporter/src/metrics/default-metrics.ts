@@ -1,5 +1,6 @@
 /**
- * prom-client's default metrics, with the event-loop-delay family measured more cheaply.
+ * prom-client's default metrics, with the event-loop-delay family and the heap sizes measured
+ * more cheaply.
  *
  * prom-client reads `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds` from
  * `perf_hooks.monitorEventLoopDelay`, an HDR histogram spanning 1 ns to about an hour. Its
@@ -9,15 +10,36 @@
  * samples taken every `precisionMs`, since the previous scrape, so an idle loop reports about
  * `precisionMs`), comes from running sums for min/max/mean/stddev and from the samples themselves
  * for the percentiles: exact rather than rounded to three figures, and a scrape costs
- * microseconds. Every other default metric is prom-client's own module, registered as
- * `collectDefaultMetrics` does (prom-client is pinned exactly in exporter/package.json).
+ * microseconds. It also keeps a stall that a scrape lands in: the histogram's reset forgets the
+ * sample in progress. The heap sizes: see heapSizeAndUsed below. Every other default metric is
+ * prom-client's own module, registered as `collectDefaultMetrics` does (prom-client is pinned
+ * exactly in exporter/package.json).
  */
+import { getHeapStatistics } from 'node:v8';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Samples kept for the percentiles: 6.8 min at 100 ms; beyond that the newest are kept. */
 const MAX_SAMPLES = 4096;
 
 type DefaultMetric = (registry: Registry, config: Record<string, unknown>) => void;
+
+/**
+ * prom-client's `heapSizeAndUsed` (same names, help and order) from `v8.getHeapStatistics()`,
+ * where `process.memoryUsage()` takes these three figures from too: memoryUsage() also reads the
+ * RSS from /proc/self/stat on every call, which prom-client's figures here never use (a tenth of
+ * a scrape's collect time; bench/README.md change 16).
+ */
+function heapSizeAndUsed(registry: Registry): void {
+  const collect = () => {
+    const h = getHeapStatistics();
+    total.set(h.total_heap_size);
+    used.set(h.used_heap_size);
+    external.set(h.external_memory);
+  };
+  const total = new Gauge({ name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', registers: [registry], collect });
+  const used = new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', registers: [registry] });
+  const external = new Gauge({ name: 'nodejs_external_memory_bytes', help: 'Node.js external memory size in bytes.', registers: [registry] });
+}
 
 // prom-client's other default metrics, before and after eventLoopLag in collectDefaultMetrics'
 // order (so the exposition's order is prom-client's). Deep requires: prom-client has no exports
@@ -34,7 +56,7 @@ const AFTER_LAG: DefaultMetric[] = [
   ...(typeof (process as { getActiveResourcesInfo?: unknown }).getActiveResourcesInfo === 'function' ? [require('prom-client/lib/metrics/processResources')] : []),
   require('prom-client/lib/metrics/processHandles'),
   require('prom-client/lib/metrics/processRequests'),
-  require('prom-client/lib/metrics/heapSizeAndUsed'),
+  heapSizeAndUsed,
   require('prom-client/lib/metrics/heapSpacesSizeAndUsed'),
   require('prom-client/lib/metrics/version'),
   require('prom-client/lib/metrics/gc'),

@@ -52,12 +52,16 @@ interface SeriesState {
   sum: number;
   /** Counters and gauges: one line start; histograms: one per bucket, then sum and count. */
   prefixes: string[];
+  /** UTF-8 bytes of the lines beyond their length in UTF-16 units (non-ASCII label values). */
+  extraBytes: number;
 }
 
 interface MetricText {
   name: string;
   help: string;
   header: string;
+  /** As SeriesState.extraBytes, for the header. */
+  headerExtraBytes: number;
   series: Map<string, SeriesState>;
   /**
    * The metric's text, followed by the blank line that separates metrics, and its UTF-8 length.
@@ -140,7 +144,7 @@ export class ExpositionRegistry extends Registry {
     let cache = this.texts.get(m);
     if (!cache || cache.name !== m.name || cache.help !== m.help) {
       const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
-      cache = { name: m.name, help: m.help, header, series: new Map(), text: '', byteLength: 0 };
+      cache = { name: m.name, help: m.help, header, headerExtraBytes: extraBytes([header]), series: new Map(), text: '', byteLength: 0 };
       this.texts.set(m, cache);
     }
     const known = cache.series;
@@ -175,13 +179,17 @@ export class ExpositionRegistry extends Registry {
     }
     if (changed) {
       let text = cache.header;
+      let extra = cache.headerExtraBytes;
       // Written in the metric's own order (insertion order of its series), as prom-client does.
       for (const key in m.hashMap) {
         const s = known.get(key)!;
         text += hist ? histogramLines(m, s.entry!, s.prefixes) : `\n${s.prefixes[0]}${valueString(s.value)}`;
+        extra += s.extraBytes;
       }
       cache.text = `${text}\n\n`;
-      cache.byteLength = Buffer.byteLength(cache.text);
+      // Values are ASCII, so the length follows from the parts' without scanning the whole text
+      // (Buffer.byteLength of a histogram's text was a fifth of re-rendering it).
+      cache.byteLength = cache.text.length + extra;
     }
     return cache;
   }
@@ -196,7 +204,8 @@ function seriesState(m: MetricState, entry: ValueEntry | HistogramEntry): Series
   const name = escapeString(m.name);
   if (m.type !== 'histogram') {
     const e = entry as ValueEntry;
-    return { labels: e.labels, value: e.value, sum: 0, prefixes: [`${name}${labelText(e.labels)} `] };
+    const prefixes = [`${name}${labelText(e.labels)} `];
+    return { labels: e.labels, value: e.value, sum: 0, prefixes, extraBytes: extraBytes(prefixes) };
   }
   const e = entry as HistogramEntry;
   // prom-client puts `le` first, then the series' own labels.
@@ -204,7 +213,14 @@ function seriesState(m: MetricState, entry: ValueEntry | HistogramEntry): Series
   const withLe = (le: string) => `${name}_bucket{${own === '' ? `le="${le}"` : `le="${le}",${own}`}} `;
   const plain = own === '' ? '' : `{${own}}`;
   const prefixes = [...m.upperBounds!.map((b) => withLe(String(b))), withLe('+Inf'), `${name}_sum${plain} `, `${name}_count${plain} `];
-  return { labels: e.labels, entry: e, value: e.count, sum: e.sum, prefixes };
+  return { labels: e.labels, entry: e, value: e.count, sum: e.sum, prefixes, extraBytes: extraBytes(prefixes) };
+}
+
+/** UTF-8 bytes of `texts` beyond their length in UTF-16 units. */
+function extraBytes(texts: string[]): number {
+  let n = 0;
+  for (const t of texts) n += Buffer.byteLength(t) - t.length;
+  return n;
 }
 
 /** A histogram series' lines, each after a newline: cumulative buckets, +Inf, sum, count. */
