@@ -98,6 +98,23 @@ describe('ExpositionRegistry', () => {
     expect(mask(await m.registry.metrics())).toBe(mask(await ref.metrics()));
   });
 
+  it("follows the order of the labels each set() passes, as prom-client's text does", async () => {
+    const fast = new ExpositionRegistry();
+    const ref = new Registry();
+    const g = new Gauge({ name: 'order', help: 'Label order.', labelNames: ['a', 'b'], registers: [fast, ref] });
+    const sets: Array<[Record<string, string>, number]> = [
+      [{ a: '1', b: '2' }, 1],
+      [{ a: '1', b: '2' }, 2],
+      [{ b: '2', a: '1' }, 3],
+      [{ b: '2', a: '1' }, 3],
+      [{ a: '1', b: '2' }, 3],
+    ];
+    for (const [labels, v] of sets) {
+      g.set(labels, v);
+      expect((await fast.metricsParts()).parts.join('')).toBe(await ref.metrics());
+    }
+  });
+
   it('gives /metrics the parts and their UTF-8 length, non-ASCII label values included', async () => {
     const fast = new ExpositionRegistry();
     const ref = new Registry();

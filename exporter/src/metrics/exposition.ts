@@ -155,9 +155,12 @@ export class ExpositionRegistry extends Registry {
     for (const key in m.hashMap) {
       n++;
       const entry = m.hashMap[key]!;
-      const s = known.get(key);
+      let s = known.get(key);
+      // prom-client's set() replaces the series' object, labels included, on every call: equal
+      // labels (in the same order, which the text follows) keep the formatted line starts.
+      if (s !== undefined && s.labels !== entry.labels && sameLabels(s.labels, entry.labels)) s.labels = entry.labels;
       if (s === undefined || s.labels !== entry.labels) {
-        known.set(key, seriesState(m, entry));
+        known.set(key, (s = seriesState(m, entry)));
         changed = true;
       } else if (hist) {
         const e = entry as HistogramEntry;
@@ -214,6 +217,15 @@ function seriesState(m: MetricState, entry: ValueEntry | HistogramEntry): Series
   const plain = own === '' ? '' : `{${own}}`;
   const prefixes = [...m.upperBounds!.map((b) => withLe(String(b))), withLe('+Inf'), `${name}_sum${plain} `, `${name}_count${plain} `];
   return { labels: e.labels, entry: e, value: e.count, sum: e.sum, prefixes, extraBytes: extraBytes(prefixes) };
+}
+
+/** Same names and values in the same order. */
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ak = Object.keys(a);
+  const bk = Object.keys(b);
+  if (ak.length !== bk.length) return false;
+  for (let i = 0; i < ak.length; i++) if (ak[i] !== bk[i] || a[ak[i]] !== b[bk[i]]) return false;
+  return true;
 }
 
 /** UTF-8 bytes of `texts` beyond their length in UTF-16 units. */
