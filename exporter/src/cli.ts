@@ -4,6 +4,8 @@
  * Every failure a user can cause ends in one
  * line on stderr and a non-zero exit code; stack traces are for bugs only.
  */
+// First: before anything loads zod (zod-english.ts).
+import './zod-english';
 import { Command, CommanderError } from 'commander';
 import { registerServe } from './cli/serve';
 import { registerQuery } from './cli/query';
