@@ -142,8 +142,10 @@ export class LlmCollector implements Collector {
     const key = `${provider}\u0000${model}`;
     let entry = this.byModel.get(key);
     // The specs are made once: the live store caches series by spec object.
-    if (!entry)
-      this.byModel.set(key, (entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), specs: withLabels(LIVE, { provider, model }), sets: {} }));
+    if (!entry) {
+      entry = { provider, model, w: new RollingWindow(this.windowMs, this.startedAt, 4), specs: withLabels(LIVE, { provider, model }), sets: {} };
+      this.byModel.set(key, entry);
+    }
     const set = (entry.sets[rec.source] ??= labelSet(provider, model, rec.source));
     const c = (set.children ??= llmChildren(this.metrics, set));
     (success ? c.success : c.failure).inc();
