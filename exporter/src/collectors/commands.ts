@@ -8,6 +8,7 @@ const LIVE = {
   active: { name: 'command_runs_active', unit: 'none', description: 'Command runs running now.' },
   queueDepth: { name: 'command_queue_depth', unit: 'none', description: 'Command runs waiting for a free slot.' },
 } satisfies Record<string, SeriesSpec>;
+
 /**
  * Command runs: finished runs count by outcome and duration; active and queued runs are gauges.
  * A finished run is also recorded as an action named after the command (by the exporter), so

@@ -63,14 +63,18 @@ export function parseMeminfo(text: string): { totalBytes: number; availableBytes
 
 /** The kB figure of one `Key:   1234 kB` line (the two this needs are among the first three of ~50). */
 function meminfoKb(text: string, key: string): number | undefined {
-  const m = /^:\s+(\d+)/.exec(lineStartingWith(text, `${key}:`)?.slice(key.length) ?? '');
+  const line = lineStartingWith(text, `${key}:`);
+  const m = line === undefined ? null : /^\S+:\s+(\d+)/.exec(line);
   return m ? Number(m[1]) : undefined;
 }
 
 /** The line of `text` that starts with `prefix`, without its newline. */
 function lineStartingWith(text: string, prefix: string): string | undefined {
-  const start = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1;
-  if (start === 0 && !text.startsWith(prefix)) return undefined;
+  let start = 0;
+  if (!text.startsWith(prefix)) {
+    start = text.indexOf(`\n${prefix}`) + 1;
+    if (start === 0) return undefined;
+  }
   const end = text.indexOf('\n', start);
   return text.slice(start, end < 0 ? undefined : end);
 }

@@ -268,9 +268,11 @@ export class SystemCollector implements Collector {
     const m = this.metrics;
     const seconds = this.lastAt === undefined ? 0 : (now - this.lastAt) / 1000;
     this.lastAt = now;
+    // Kept only for the ticks between two systeminformation samples; /proc is read every tick.
+    const keep = this.source !== 'proc';
     this.liveValues = [];
     const live = (spec: SeriesSpec, value: number) => {
-      this.liveValues.push([spec, value]);
+      if (keep) this.liveValues.push([spec, value]);
       this.store.set(spec, value);
     };
     // A counter seen for the first time has no previous reading to take a rate against.
