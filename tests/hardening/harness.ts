@@ -226,12 +226,10 @@ export function watchHealth(exp: RunningExporter, everyMs = 250, timeoutMs = 200
 }
 
 /**
- * The exporter samples its event-loop delay every 100 ms (registerDefaultMetrics in
- * exporter/src/metrics/registry.ts) and the recorded delay includes that period: an idle
- * exporter reports ~0.1005 s. A stall is what lies beyond it.
+ * The exporter measures its event-loop delay per turn of the loop (default-metrics.ts in
+ * exporter/src/metrics): the longest turn since the last scrape is the longest stall.
  */
-export const LAG_RESOLUTION_SECONDS = 0.1;
-export const stallMs = (lagSeconds: number) => Math.max(0, Math.round((lagSeconds - LAG_RESOLUTION_SECONDS) * 1000));
+export const stallMs = (lagSeconds: number) => Math.round(lagSeconds * 1000);
 
 /** Largest event-loop delay the exporter saw since the last scrape (nodejs_eventloop_lag_max_seconds). */
 export async function exporterLagMax(exp: RunningExporter): Promise<number | undefined> {

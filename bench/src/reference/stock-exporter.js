@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The floor of the stack Runboard is built on: an Express app serving prom-client's default
- * metrics (with Runboard's event-loop monitor setting) and nothing else. The collection benchmark
+ * metrics (the event-loop monitor at 100 ms, not prom-client's 10 ms: the cheaper common setting)
+ * and nothing else. The collection benchmark
  * runs it idle next to Runboard, so its CPU and RSS show what Node, Express and prom-client cost
  * before Runboard does anything. Plain JavaScript, run by plain `node`: the bench's TypeScript
  * loader would add the compiler to the memory measured.

@@ -3,22 +3,27 @@
  * more cheaply.
  *
  * prom-client reads `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds` from
- * `perf_hooks.monitorEventLoopDelay`, an HDR histogram spanning 1 ns to about an hour. Its
- * `mean` and `stddev` walk the whole counts array (~270 KB) on every scrape: ~200 µs warm and
- * more cold, a fifth of a warm /metrics scrape and the largest single cost in one (bench/README.md,
- * "Exporter changes"). Here the same family, same names, help and meaning (the time between two
- * samples taken every `precisionMs`, since the previous scrape, so an idle loop reports about
- * `precisionMs`), comes from running sums for min/max/mean/stddev and from the samples themselves
- * for the percentiles: exact rather than rounded to three figures, and a scrape costs
- * microseconds. It also keeps a stall that a scrape lands in: the histogram's reset forgets the
- * sample in progress. The heap sizes: see heapSizeAndUsed below. Every other default metric is
+ * `perf_hooks.monitorEventLoopDelay`: a timer that wakes the process every `precision` ms (10 by
+ * default) to see how late it runs, recorded in an HDR histogram whose `mean` and `stddev` walk
+ * ~270 KB on every scrape. Each wake-up of an otherwise idle process costs ~0.1–0.15 ms of CPU on
+ * a small VM, so the sampler alone was ~40% of an idle exporter's CPU even at 100 ms
+ * (bench/README.md, change 17). Here the same family (same names, types and help) is measured per
+ * turn of the event loop instead, with no timer of its own: each turn's delay is the time the loop
+ * spent running that turn's work, from the end of the previous turn, less the time it spent
+ * waiting for events (libuv's idle-time counter, `performance.eventLoopUtilization()`). That is
+ * how long an event that arrived during the turn could wait for the loop: an idle loop reads a
+ * fraction of a millisecond (not the sampler's period, as prom-client's does), and a stall reads
+ * its own length, every time, however short the stall. min/max/mean/stddev are over every turn
+ * since the previous scrape (README "Metrics (Prometheus)"); the percentiles over a uniform
+ * sample of them. The heap sizes: see heapSizeAndUsed below. Every other default metric is
  * prom-client's own module, registered as `collectDefaultMetrics` does (prom-client is pinned
  * exactly in exporter/package.json).
  */
+import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Gauge, type Registry } from 'prom-client';
 
-/** Samples kept for the percentiles: 6.8 min at 100 ms; beyond that the newest are kept. */
+/** Samples kept for the percentiles; past it, a uniform sample of all of them (reservoir sampling). */
 const MAX_SAMPLES = 4096;
 
 type DefaultMetric = (registry: Registry, config: Record<string, unknown>) => void;
@@ -77,7 +82,8 @@ export interface DelaySummary {
 /**
  * Delays (seconds) since the last `take()`: min, max, mean and population standard deviation
  * over all of them (Welford's running form, as stable as the values allow); percentiles over the
- * newest MAX_SAMPLES by nearest rank, as an HDR histogram reports them.
+ * a uniform sample of at most MAX_SAMPLES of them by nearest rank, as an HDR histogram reports
+ * them. Uniform, not the newest: a busy loop turns thousands of times between two scrapes.
  */
 export class DelayStats {
   private readonly samples = new Float64Array(MAX_SAMPLES);
@@ -88,8 +94,13 @@ export class DelayStats {
   private m2 = 0;
 
   record(seconds: number): void {
-    this.samples[this.count % MAX_SAMPLES] = seconds;
     this.count++;
+    if (this.count <= MAX_SAMPLES) this.samples[this.count - 1] = seconds;
+    else {
+      // Algorithm R: every sample so far stays in the kept set with the same chance.
+      const k = Math.floor(Math.random() * this.count);
+      if (k < MAX_SAMPLES) this.samples[k] = seconds;
+    }
     if (seconds < this.min) this.min = seconds;
     if (seconds > this.max) this.max = seconds;
     const d = seconds - this.mean;
@@ -114,21 +125,27 @@ export class DelayStats {
 }
 
 /**
- * Registers the default metrics on `registry` and starts the event-loop sampler (unref'd, so it
- * never keeps the process alive). Returns what stops the sampler.
+ * Registers the default metrics on `registry` and starts measuring the event loop's turns (this
+ * never keeps the process alive). Returns what stops the measuring.
  */
-export function registerDefaultMetrics(registry: Registry, precisionMs: number): () => void {
+export function registerDefaultMetrics(registry: Registry): () => void {
   for (const register of BEFORE_LAG) register(registry, {});
 
   const stats = new DelayStats();
-  let last = performance.now();
-  const timer = setInterval(() => {
+  let lastEnd = performance.now();
+  let lastIdle = performance.eventLoopUtilization().idle;
+  // Runs in the check phase of every turn the loop makes anyway: an unref'd immediate neither
+  // keeps the process alive nor wakes it (the loop still sleeps until its next event), and the
+  // one it queues runs in the next turn.
+  const endOfTurn = () => {
     const now = performance.now();
-    // Whole nanoseconds, as monitorEventLoopDelay records them.
-    stats.record(Math.round((now - last) * 1e6) / 1e9);
-    last = now;
-  }, precisionMs);
-  timer.unref();
+    const idle = performance.eventLoopUtilization().idle;
+    stats.record(Math.max(0, now - lastEnd - (idle - lastIdle)) / 1e3);
+    lastEnd = now;
+    lastIdle = idle;
+    next = setImmediate(endOfTurn).unref();
+  };
+  let next = setImmediate(endOfTurn).unref();
 
   const gauge = (name: string, help: string, aggregator: 'average' | 'min' | 'max', collect?: () => void) =>
     new Gauge({ name, help, registers: [registry], aggregator, ...(collect ? { collect } : {}) });
@@ -138,8 +155,8 @@ export function registerDefaultMetrics(registry: Registry, precisionMs: number):
     const start = process.hrtime.bigint();
     setImmediate(() => lag.set(Number(process.hrtime.bigint() - start) / 1e9));
     const s = stats.take();
-    // No sample since the previous scrape (scraped more often than precisionMs): the last
-    // figures stay, they are still the newest measurement.
+    // No turn ended since the previous scrape: the last figures stay, they are still the
+    // newest measurement.
     if (!s) return;
     min.set(s.min);
     max.set(s.max);
@@ -157,5 +174,5 @@ export function registerDefaultMetrics(registry: Registry, precisionMs: number):
   const p90 = gauge('nodejs_eventloop_lag_p90_seconds', 'The 90th percentile of the recorded event loop delays.', 'average');
   const p99 = gauge('nodejs_eventloop_lag_p99_seconds', 'The 99th percentile of the recorded event loop delays.', 'average');
   for (const register of AFTER_LAG) register(registry, {});
-  return () => clearInterval(timer);
+  return () => clearImmediate(next);
 }

@@ -13,10 +13,9 @@ const llmBuckets = [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120];
 export function createMetrics(labelValues: number) {
   // prom-client's registry with a /metrics writer that keeps unchanged series' text (exposition.ts).
   const registry = new ExpositionRegistry();
-  // prom-client's default metrics; the event-loop delay is sampled every 100 ms (prom-client's
-  // default of 10 ms alone cost ~0.3% of a core) and summarised without its per-scrape histogram
-  // walk (default-metrics.ts).
-  const stopDefaultMetrics = registerDefaultMetrics(registry, 100);
+  // prom-client's default metrics; the event-loop delay is measured per turn of the loop rather
+  // than by a timer that wakes the process (default-metrics.ts).
+  const stopDefaultMetrics = registerDefaultMetrics(registry);
 
   const r = [registry];
   /** Records accepted since runboard_ingest_records_total was last read, by kind. */
