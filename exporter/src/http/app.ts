@@ -18,6 +18,7 @@ import { LedgerWriteError, type Ledger } from '../store/ledger';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/registry';
+import { ScrapeBodies } from '../metrics/scrape-body';
 import type { LiveStore } from '../store/live-store';
 import type { SseHub } from '../stream/sse-hub';
 import type { EventStreams } from '../stream/event-stream';
@@ -98,14 +99,13 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
   });
   app.use(rateLimit(config.limits.requestsPerSecond, () => metrics.ingestRejected.inc({ reason: 'rate_limited' })));
 
+  const scrapeBodies = new ScrapeBodies();
   app.get('/metrics', metricsAuth, async (_req, res) => {
-    const { parts, byteLength } = await metrics.registry.metricsParts();
+    // Each metric's text as kept between scrapes (metrics/exposition.ts), in one reused buffer.
+    const body = scrapeBodies.take(await metrics.registry.metricsParts());
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.setHeader('Content-Length', byteLength);
-    // Each metric's text as kept between scrapes (metrics/exposition.ts), corked into one writev.
-    res.cork();
-    for (const p of parts) res.write(p);
-    res.end();
+    res.setHeader('Content-Length', body.length);
+    res.end(body, () => scrapeBodies.give(body));
   });
 
   app.get(`${API_PREFIX}/health`, (_req, res) => {
