@@ -207,7 +207,11 @@ describe('stream limits across both routes, overall and per client', () => {
       {
         limits: { concurrentRuns: 2, runQueue: 2, runOutputBytes: 65536, streamClients: 6, streamClientsPerClient: 3 },
         stream: { heartbeatSeconds: 1 },
-        commands: [{ id: 'slow', title: 'Sleeper', executable: node, args: [path.join(FIXTURES, 'sleeper.js')], timeoutSeconds: 120 }],
+        commands: [
+          { id: 'slow', title: 'Sleeper', executable: node, args: [path.join(FIXTURES, 'sleeper.js')], timeoutSeconds: 120 },
+          // Prints nothing: its output stream is quiet, so it gets heartbeats.
+          { id: 'quiet', title: 'Quiet', executable: node, args: ['-e', 'setTimeout(Date.now, 120000)'], timeoutSeconds: 120 },
+        ],
       },
       { commands: true },
     );
@@ -236,11 +240,29 @@ describe('stream limits across both routes, overall and per client', () => {
   }
   const healthStreams = async () => (JSON.parse((await request(exp.url, 'GET', '/api/v1/health')).text) as { streamClients: number }).streamClients;
 
-  it('sends heartbeat comments on run output, and live lines with ids = line numbers', async () => {
+  it('sends heartbeat comments on a quiet run-output stream', async () => {
+    const quiet = await startRun(exp, 'quiet');
+    const c = await connectSse(`${exp.url}/api/v1/runs/${quiet}/output`, authHeaders(exp));
+    try {
+      expect(c.status).toBe(200);
+      await waitFor('a heartbeat on the quiet run-output stream', async () => c.comments.includes('heartbeat'), 10_000);
+    } finally {
+      c.close();
+      await request(exp.url, 'POST', `/api/v1/runs/${quiet}/cancel`, { headers: authHeaders(exp) });
+    }
+    await waitFor('the quiet run to end', async () => (await getRun(exp, quiet)).status !== 'running', 10_000);
+  });
+
+  it('sends live lines with ids = line numbers, and no heartbeat while they flow', async () => {
+    const connectedAt = Date.now();
     const c = await connectSse(runOutput(), authHeaders(exp));
     try {
       expect(c.status).toBe(200);
-      await waitFor('a heartbeat on the run-output stream', async () => c.comments.includes('heartbeat'), 10_000);
+      // The run prints every 50 ms; heartbeats are due every second: wait for a line printed three
+      // periods after connecting (the lines before it are replayed at once).
+      const lastT = () => Math.max(0, ...c.events.filter((e) => e.event === 'line').map((e) => (JSON.parse(e.data) as { t: number }).t));
+      await waitFor('three heartbeat periods of live lines', async () => lastT() >= connectedAt + 3000, 10_000);
+      expect(c.comments).not.toContain('heartbeat');
       const ids = c.events.filter((e) => e.event === 'line').map((e) => Number(e.id));
       expect(ids.length).toBeGreaterThan(0);
       for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 1] + 1);

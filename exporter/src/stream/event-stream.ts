@@ -193,6 +193,8 @@ export class EventStream {
   /** Bytes handed to the response; less what it still holds, that is what the reader took. */
   private written = 0;
   private takenAtBeat = 0;
+  /** `written` at the last beat, after its heartbeat: whether anything went out since. */
+  private writtenAtBeat = 0;
   private replaying = false;
   /** Frames sent during a replay, written after it; they count towards the buffer bound. */
   private queue: Array<string | Buffer> = [];
@@ -316,14 +318,17 @@ export class EventStream {
 
   /**
    * @internal Every heartbeat period: a reader that has bytes waiting and took none of them since
-   * the last beat is stalled (dropped as slow, whatever the bound); an idle one gets the comment.
+   * the last beat is stalled (dropped as slow, whatever the bound); a stream that sent nothing
+   * since the last beat gets the comment. One that did needs none (its bytes kept the connection
+   * in use), which spares a write per client per period: at 10k clients, as many writes as a tick.
    */
   beat(frame: Buffer): void {
     const pending = this.res.writableLength;
     const taken = this.written - pending;
     if (pending > 0 && taken <= this.takenAtBeat) return this.drop();
     this.takenAtBeat = taken;
-    if (!this.replaying) this.send(frame);
+    if (!this.replaying && this.written === this.writtenAtBeat) this.send(frame);
+    this.writtenAtBeat = this.written;
   }
 
   /** @internal Called once by the owner when the stream is removed. */
