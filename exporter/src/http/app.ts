@@ -102,7 +102,7 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
   const scrapeBodies = new ScrapeBodies();
   app.get('/metrics', metricsAuth, async (_req, res) => {
     // Each metric's text as kept between scrapes (metrics/exposition.ts), in one reused buffer.
-    const body = scrapeBodies.take(await metrics.registry.metricsParts());
+    const body = await metrics.registry.metricsParts((e) => scrapeBodies.take(e));
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.setHeader('Content-Length', body.length);
     res.end(body, () => scrapeBodies.give(body));

@@ -64,18 +64,25 @@ interface MetricText {
   headerExtraBytes: number;
   series: Map<string, SeriesState>;
   /**
-   * The metric's text, followed by the blank line that separates metrics, and its UTF-8 length.
-   * Kept as a string, not encoded: a Buffer kept from one change to the next was malloc'd memory
-   * that only an old-space collection freed (bench/README.md, "Exporter changes": memory while
-   * scraped); the socket write encodes strings into a buffer it frees at once.
+   * The metric's text, followed by the blank line that separates metrics, as UTF-8 in a buffer of
+   * its own that is rewritten in place when the metric changes (a larger one only when it
+   * outgrows it). Kept as a string instead, each text lived from one change to the next: long
+   * enough for V8 to promote it, then old-space garbage until the next full collection, ~5 MB of
+   * heap climbing between them while scraped (bench/README.md change 17). Now the text string
+   * lives only while it is written here. /metrics copies these bytes into its body at once
+   * (scrape-body.ts), so no write in flight ever reads a buffer rewritten here.
    */
-  text: string;
-  byteLength: number;
+  bytes: Buffer | undefined;
+  /** `bytes` up to the text's length. */
+  view: Buffer;
 }
 
-/** The exposition: each metric's text in order, and their total UTF-8 length. */
+/**
+ * The exposition: each metric's text in order (UTF-8 bytes, or a string for what prom-client
+ * writes), and their total UTF-8 length. A buffer part is valid until the next exposition.
+ */
 export interface ExpositionParts {
-  parts: string[];
+  parts: Array<string | Buffer>;
   byteLength: number;
 }
 
@@ -84,56 +91,61 @@ export class ExpositionRegistry extends Registry {
 
   /** The exposition as prom-client's `metrics()` returns it. */
   override async metrics(): Promise<string> {
-    const exposition = await this.exposition();
-    return exposition === null ? super.metrics() : exposition.parts.join('');
+    // join() turns a buffer part into its UTF-8 text.
+    const text = await this.exposition((e) => e.parts.join(''));
+    return text ?? super.metrics();
   }
 
   /**
-   * The exposition as each metric's text, for /metrics to write as it is: a metric's text is kept
-   * until one of its series changes, so a scrape formats only the metrics that changed (the
-   * default metrics, mostly), and nothing joins them.
+   * The exposition as each metric's text, handed to `consume` as it is: a metric's text is kept until
+   * one of its series changes, so a scrape formats only the metrics that changed (the default
+   * metrics, mostly), and nothing joins them. The buffer parts are valid only while `consume` runs
+   * (the next exposition may rewrite them): /metrics copies them into its body there.
    */
-  async metricsParts(): Promise<ExpositionParts> {
-    const exposition = await this.exposition();
-    if (exposition !== null) return exposition;
+  async metricsParts<T>(consume: (e: ExpositionParts) => T): Promise<T> {
+    const result = await this.exposition(consume);
+    if (result !== null) return result;
     const text = await super.metrics();
-    return { parts: [text], byteLength: Buffer.byteLength(text) };
+    return consume({ parts: [text], byteLength: Buffer.byteLength(text) });
   }
 
-  /** Each metric's text; null when this writer does not cover the registry's settings. */
-  private async exposition(): Promise<ExpositionParts | null> {
+  /** `consume` of each metric's text; null when this writer does not cover the registry's settings. */
+  private async exposition<T>(consume: (e: ExpositionParts) => T): Promise<T | null> {
     if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE || Object.keys(this.defaultLabels()).length > 0) return null;
     const metrics = this.getMetricsAsArray() as unknown as MetricState[];
     // As prom-client does: every collect callback runs before any value is read.
     const pending: Array<Promise<unknown>> = [];
-    let fallback: Map<MetricState, Promise<string>> | undefined;
+    const fallback: Array<Promise<readonly [MetricState, string]>> = [];
     for (const m of metrics) {
-      if (!covered(m)) (fallback ??= new Map()).set(m, this.getSingleMetricAsString(m.name));
+      if (!covered(m)) fallback.push(this.getSingleMetricAsString(m.name).then((text) => [m, `${text}\n\n`] as const));
       else if (m.collect) {
         const v = m.collect();
         if (v instanceof Promise) pending.push(v);
       }
     }
     if (pending.length > 0) await Promise.all(pending);
-    const parts: string[] = [];
+    const fallbackText = fallback.length > 0 ? new Map(await Promise.all(fallback)) : undefined;
+    // Nothing awaits from here to consume(): no other exposition rewrites a metric's bytes before
+    // consume() has read them.
+    const parts: Array<string | Buffer> = [];
     let byteLength = 0;
     for (const m of metrics) {
-      const f = fallback?.get(m);
-      if (f) {
-        const text = `${await f}\n\n`;
+      const text = fallbackText?.get(m);
+      if (text !== undefined) {
         parts.push(text);
         byteLength += Buffer.byteLength(text);
       } else {
         const t = this.metricText(m);
-        parts.push(t.text);
-        byteLength += t.byteLength;
+        parts.push(t.view);
+        byteLength += t.view.length;
       }
     }
     // The last metric ends with one newline, not a blank line.
-    if (parts.length === 0) return { parts: ['\n'], byteLength: 1 };
+    if (parts.length === 0) return consume({ parts: ['\n'], byteLength: 1 });
     const last = parts.length - 1;
-    parts[last] = parts[last].slice(0, -1);
-    return { parts, byteLength: byteLength - 1 };
+    const tail = parts[last];
+    parts[last] = typeof tail === 'string' ? tail.slice(0, -1) : tail.subarray(0, -1);
+    return consume({ parts, byteLength: byteLength - 1 });
   }
 
   private defaultLabels(): Labels {
@@ -144,13 +156,12 @@ export class ExpositionRegistry extends Registry {
     let cache = this.texts.get(m);
     if (!cache || cache.name !== m.name || cache.help !== m.help) {
       const header = `# HELP ${escapeString(m.name)} ${escapeString(m.help)}\n# TYPE ${escapeString(m.name)} ${m.type}`;
-      cache = { name: m.name, help: m.help, header, headerExtraBytes: extraBytes([header]), series: new Map(), text: '', byteLength: 0 };
+      cache = { name: m.name, help: m.help, header, headerExtraBytes: extraBytes([header]), series: new Map(), bytes: undefined, view: EMPTY };
       this.texts.set(m, cache);
     }
     const known = cache.series;
     const hist = m.type === 'histogram';
-    // A metric's text is never empty once written (it holds at least its header).
-    let changed = cache.text === '';
+    let changed = cache.bytes === undefined;
     let n = 0;
     for (const key in m.hashMap) {
       n++;
@@ -189,14 +200,22 @@ export class ExpositionRegistry extends Registry {
         text += hist ? histogramLines(m, s.entry!, s.prefixes) : `\n${s.prefixes[0]}${valueString(s.value)}`;
         extra += s.extraBytes;
       }
-      cache.text = `${text}\n\n`;
+      text += '\n\n';
       // Values are ASCII, so the length follows from the parts' without scanning the whole text
       // (Buffer.byteLength of a histogram's text was a fifth of re-rendering it).
-      cache.byteLength = cache.text.length + extra;
+      const length = text.length + extra;
+      // A quarter of headroom: a metric's text grows a little at a time as series appear.
+      if (cache.bytes === undefined || cache.bytes.length < length) cache.bytes = Buffer.allocUnsafeSlow(length + (length >> 2));
+      const written = cache.bytes.write(text);
+      // The length is computed (above): a mismatch is a bug, and a cut text must not go out.
+      if (written !== length) throw new Error(`${m.name}: text is ${written} bytes, expected ${length}`);
+      cache.view = cache.bytes.subarray(0, length);
     }
     return cache;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function covered(m: MetricState): boolean {
   if (m.enableExemplars) return false;

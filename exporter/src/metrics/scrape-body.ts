@@ -17,7 +17,7 @@ export class ScrapeBodies {
     // A quarter of headroom: the exposition grows as series appear, a little at a time.
     buf ??= Buffer.allocUnsafeSlow(byteLength + (byteLength >> 2));
     let at = 0;
-    for (const p of parts) at += buf.write(p, at);
+    for (const p of parts) at += typeof p === 'string' ? buf.write(p, at) : p.copy(buf, at);
     // The parts' length is computed, not measured (exposition.ts): a mismatch is a bug, and a
     // truncated exposition must not go out as if it were whole.
     if (at !== byteLength) throw new Error(`/metrics body is ${at} bytes, expected ${byteLength}`);
