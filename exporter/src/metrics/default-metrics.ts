@@ -10,7 +10,7 @@
  * (bench/README.md, change 17). Here the same family (same names, types and help) is measured per
  * turn of the event loop instead, with no timer of its own: each turn's delay is the time the loop
  * spent running that turn's work, from the end of the previous turn, less the time it spent
- * waiting for events (libuv's idle-time counter, `performance.eventLoopUtilization()`). That is
+ * waiting for events (libuv's idle-time counter, `performance.nodeTiming.idleTime`, what `eventLoopUtilization()` reads). That is
  * how long an event that arrived during the turn could wait for the loop: an idle loop reads a
  * fraction of a millisecond (not the sampler's period, as prom-client's does), and a stall reads
  * its own length, every time, however short the stall. min/max/mean/stddev are over every turn
@@ -133,13 +133,13 @@ export function registerDefaultMetrics(registry: Registry): () => void {
 
   const stats = new DelayStats();
   let lastEnd = performance.now();
-  let lastIdle = performance.eventLoopUtilization().idle;
+  let lastIdle = performance.nodeTiming.idleTime;
   // Runs in the check phase of every turn the loop makes anyway: an unref'd immediate neither
   // keeps the process alive nor wakes it (the loop still sleeps until its next event), and the
   // one it queues runs in the next turn.
   const endOfTurn = () => {
     const now = performance.now();
-    const idle = performance.eventLoopUtilization().idle;
+    const idle = performance.nodeTiming.idleTime;
     stats.record(Math.max(0, now - lastEnd - (idle - lastIdle)) / 1e3);
     lastEnd = now;
     lastIdle = idle;
