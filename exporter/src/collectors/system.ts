@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as SI from 'systeminformation';
 import type { Metrics } from '../metrics/registry';
-import type { LiveStore, SeriesSpec } from '../store/live-store';
+import { withLabels, type LiveStore, type SeriesSpec } from '../store/live-store';
 import type { Collector } from './collector';
 import {
   countProcesses,
@@ -316,10 +316,7 @@ export class SystemCollector implements Collector {
       this.lastNet = next;
       for (const [iface, r] of rates) {
         let specs = this.netSpecs.get(iface);
-        if (specs === undefined) {
-          const labels = { interface: iface };
-          this.netSpecs.set(iface, (specs = { rx: { ...LIVE.netRx, labels }, tx: { ...LIVE.netTx, labels } }));
-        }
+        if (specs === undefined) this.netSpecs.set(iface, (specs = withLabels({ rx: LIVE.netRx, tx: LIVE.netTx }, { interface: iface })));
         live(specs.rx, r.rx);
         live(specs.tx, r.tx);
       }
@@ -350,7 +347,7 @@ export class SystemCollector implements Collector {
       // Blocks reserved for root count as used (users cannot write to them), matching 1 - avail/size in PromQL.
       if (f.sizeBytes <= 0) continue;
       let spec = this.fsSpecs.get(f.mountpoint);
-      if (spec === undefined) this.fsSpecs.set(f.mountpoint, (spec = { ...LIVE.fsUsed, labels: { mountpoint: f.mountpoint } }));
+      if (spec === undefined) this.fsSpecs.set(f.mountpoint, (spec = withLabels({ used: LIVE.fsUsed }, { mountpoint: f.mountpoint }).used));
       live(spec, 1 - f.availBytes / f.sizeBytes);
     }
   }

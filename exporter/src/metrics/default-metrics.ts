@@ -10,14 +10,14 @@
  * (bench/README.md, change 17). Here the same family (same names, types and help) is measured per
  * turn of the event loop instead, with no timer of its own: each turn's delay is the time the loop
  * spent running that turn's work, from the end of the previous turn, less the time it spent
- * waiting for events (libuv's idle-time counter, `performance.nodeTiming.idleTime`, what `eventLoopUtilization()` reads). That is
- * how long an event that arrived during the turn could wait for the loop: an idle loop reads a
- * fraction of a millisecond (not the sampler's period, as prom-client's does), and a stall reads
- * its own length, every time, however short the stall. min/max/mean/stddev are over every turn
- * since the previous scrape (README "Metrics (Prometheus)"); the percentiles over a uniform
- * sample of them. The heap sizes: see heapSizeAndUsed below. Every other default metric is
- * prom-client's own module, registered as `collectDefaultMetrics` does (prom-client is pinned
- * exactly in exporter/package.json).
+ * waiting for events (libuv's idle-time counter, `performance.nodeTiming.idleTime`, which
+ * `eventLoopUtilization()` reads too). That is how long an event that arrived during the turn
+ * could wait for the loop: an idle loop reads a fraction of a millisecond (not the sampler's
+ * period, as prom-client's does), and a stall reads its own length, every time, however short
+ * the stall. min/max/mean/stddev are over every turn since the previous scrape (README "Metrics
+ * (Prometheus)"); the percentiles over a uniform sample of them. The heap sizes: see
+ * heapSizeAndUsed below. Every other default metric is prom-client's own module, registered as
+ * `collectDefaultMetrics` does (prom-client is pinned exactly in exporter/package.json).
  */
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
