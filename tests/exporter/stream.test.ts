@@ -37,6 +37,29 @@ describe('stream', () => {
     expect(data.values.system_memory_total_bytes).toBeGreaterThan(0);
   });
 
+  it('sends the body unframed until the connection closes: no chunk sizes between frames', async () => {
+    const u = new URL(exp.url);
+    const socket = net.connect(Number(u.port), u.hostname);
+    let text = '';
+    socket.setEncoding('latin1');
+    const twoFrames = new Promise<void>((resolve) =>
+      socket.on('data', (d: string) => {
+        text += d;
+        if ((text.match(/\nevent: sample\n/g) ?? []).length >= 2) resolve();
+      }),
+    );
+    socket.write(`GET /api/v1/stream?series=system_load1 HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${exp.token}\r\n\r\n`);
+    await twoFrames;
+    socket.destroy();
+    const [head, body] = text.split('\r\n\r\n', 2);
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\nConnection: close\r\n/i);
+    expect(head).not.toMatch(/transfer-encoding/i);
+    expect(body.startsWith('retry: 1500\n\n')).toBe(true);
+    // Frames follow each other directly: every non-empty line is an SSE field.
+    for (const line of body.split('\n').filter(Boolean)) expect(line).toMatch(/^(retry|id|event|data): /);
+  });
+
   it('filters series by exact id and prefix', async () => {
     const c = await connectSse(`${exp.url}/api/v1/stream?series=${encodeURIComponent('system_mem*,system_load1')}`, auth(exp.token));
     const events = await c.waitFor(3);

@@ -64,6 +64,8 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'DELETE template', method: 'DELETE', path: (ids) => `/api/v1/templates/${ids.doomed()}`, kind: 'write' },
   { name: 'GET costs', method: 'GET', path: () => '/api/v1/costs', kind: 'write' },
   { name: 'GET metrics', method: 'GET', path: () => '/metrics', kind: 'metrics' },
+  // Served before Express; Express serves the other spellings (exporter/src/http/plain-get.ts).
+  { name: 'GET metrics, another spelling', method: 'GET', path: () => '/Metrics/', kind: 'metrics' },
   { name: 'GET health', method: 'GET', path: () => '/api/v1/health', kind: 'health' },
 ];
 

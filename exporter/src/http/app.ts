@@ -9,7 +9,9 @@ import { bodyErrorCode, errorHandler, sendError } from './errors';
 import { rateLimit } from './rate-limit';
 import { otlpRoutes } from '../otlp/routes';
 import { indexRoute } from './index-route';
-import { isStreamRequest, streamHandler } from './stream-route';
+import { STREAM_PATH, streamHandler } from './stream-route';
+import { METRICS_PATH, metricsHandler } from './metrics-route';
+import { plainGetPath } from './plain-get';
 import { hostChecker, refuseMisdirected } from './host-check';
 import { PROXY_PREFIX } from '../proxy/proxy';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,7 +20,6 @@ import { LedgerWriteError, type Ledger } from '../store/ledger';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/registry';
-import { ScrapeBodies } from '../metrics/scrape-body';
 import type { LiveStore } from '../store/live-store';
 import type { SseHub } from '../stream/sse-hub';
 import type { EventStreams } from '../stream/event-stream';
@@ -56,31 +57,34 @@ export interface ApiDeps {
  * the stream handler (see stream-route.ts for why), everything else to the Express app.
  */
 export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const stream = streamHandler({
-    hub: deps.hub,
-    streams: deps.streams,
-    checkToken: deps.config.auth.readPublic ? null : tokenChecker(deps.token),
-  });
-  const app = createApp(deps, stream);
+  const check = tokenChecker(deps.token);
+  const stream = streamHandler({ hub: deps.hub, streams: deps.streams, checkToken: deps.config.auth.readPublic ? null : check });
+  const metrics = metricsHandler({ registry: deps.metrics.registry, checkToken: deps.config.auth.metricsPublic ? null : check });
+  const app = createApp(deps, { stream, metrics });
   const hostAllowed = hostChecker({ bindHost: deps.config.host, allowedHosts: deps.config.server.allowedHosts });
+  // What Express's error handler does for its routes: a logged 500, never a crash.
+  const failed = (res: ServerResponse, err: unknown): void => {
+    deps.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`);
+    if (res.headersSent) return void res.destroy();
+    sendError(res, 500, 'internal', 'internal error');
+  };
   return (req, res) => {
-    // Before the stream/app split: every route, /metrics and the stream included (host-check.ts).
+    // Before the split: every route, /metrics and the stream included (host-check.ts).
     if (refuseMisdirected(hostAllowed, req, res)) return;
-    const proxy = deps.proxy && req.url?.startsWith(PROXY_PREFIX) ? deps.proxy : undefined;
-    if (!proxy && !isStreamRequest(req)) return void app(req, res);
     try {
-      (proxy ?? stream)(req, res);
+      if (deps.proxy && req.url?.startsWith(PROXY_PREFIX)) return deps.proxy(req, res);
+      const path = plainGetPath(req);
+      if (path === STREAM_PATH) return stream(req, res);
+      if (path === METRICS_PATH) return void metrics(req, res).catch((err: unknown) => failed(res, err));
+      app(req, res);
     } catch (err) {
-      // What Express's error handler does for its routes: a logged 500, never a crash.
-      deps.log.error(`unexpected error: ${err instanceof Error ? err.stack : String(err)}`);
-      if (res.headersSent) return void res.destroy();
-      sendError(res, 500, 'internal', 'internal error');
+      failed(res, err);
     }
   };
 }
 
 /** The Express app: the routes of README "HTTP API" and "Commands, runs, templates and costs". */
-export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler>): express.Express {
+export function createApp(deps: ApiDeps, plain: { stream: ReturnType<typeof streamHandler>; metrics: ReturnType<typeof metricsHandler> }): express.Express {
   const { config, metrics, store, status } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -89,7 +93,6 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
   const check = tokenChecker(deps.token);
   const write = requireToken(check);
   const read = config.auth.readPublic ? allowAll : write;
-  const metricsAuth = config.auth.metricsPublic ? allowAll : write;
   const json = express.json({ limit: config.limits.bodyBytes, strict: false, type: () => true });
 
   app.use((req, res, next) => {
@@ -99,14 +102,8 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
   });
   app.use(rateLimit(config.limits.requestsPerSecond, () => metrics.ingestRejected.inc({ reason: 'rate_limited' })));
 
-  const scrapeBodies = new ScrapeBodies();
-  app.get('/metrics', metricsAuth, async (_req, res) => {
-    // Each metric's text as kept between scrapes (metrics/exposition.ts), in one reused buffer.
-    const body = await metrics.registry.metricsParts((e) => scrapeBodies.take(e));
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.setHeader('Content-Length', body.length);
-    res.end(body, () => scrapeBodies.give(body));
-  });
+  // The canonical paths never reach Express (createRequestListener); these serve the others.
+  app.get(METRICS_PATH, (req, res) => plain.metrics(req, res));
 
   app.get(`${API_PREFIX}/health`, (_req, res) => {
     const collectors = status.collectorStatuses();
@@ -147,8 +144,7 @@ export function createApp(deps: ApiDeps, stream: ReturnType<typeof streamHandler
     res.json(store.history(ids, q.from, q.to, q.maxPoints));
   });
 
-  // The canonical path never reaches Express (createRequestListener); this serves the others.
-  app.get(`${API_PREFIX}/stream`, (req, res) => stream(req, res, req.query as Record<string, unknown>));
+  app.get(STREAM_PATH, (req, res) => plain.stream(req, res, req.query as Record<string, unknown>));
 
   // Every refused ingest counts in runboard_ingest_rejected_total{reason}: a missing or wrong
   // token and what the body parser refuses (too large, not JSON, bad encoding) too.

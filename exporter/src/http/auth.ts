@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { sendError } from './errors';
 
@@ -21,9 +22,14 @@ export function tokenChecker(token: string) {
 export function requireToken(check: (header: string | undefined) => boolean) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (check(req.headers.authorization)) return next();
-    res.setHeader('WWW-Authenticate', 'Bearer realm="runboard"');
-    sendError(res, 401, 'unauthorized', req.headers.authorization ? 'invalid API token' : 'missing API token: send "Authorization: Bearer <token>"');
+    sendUnauthorized(res, req.headers.authorization);
   };
+}
+
+/** The 401 every route sends for a missing or wrong token (`authorization`: what the request sent). */
+export function sendUnauthorized(res: ServerResponse, authorization: string | undefined): void {
+  const message = authorization ? 'invalid API token' : 'missing API token: send "Authorization: Bearer <token>"';
+  sendError(res, 401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="runboard"' });
 }
 
 export function allowAll(_req: Request, _res: Response, next: NextFunction): void {

@@ -3,14 +3,15 @@
  * that went through Express would hold Express's per-request state (router closures, parsed
  * query, locals) for all that time: 9.1 KB of JS heap per client against 5.5 KB without
  * (bench/README.md, SSE RSS per client). The HTTP server sends the canonical path here before
- * Express sees it; Express keeps the same handler for the spellings it also matches
- * (`/API/v1/stream/`), so both answer alike: same auth, limits, errors and headers.
+ * Express sees it (plain-get.ts); Express keeps the same handler for the spellings it also
+ * matches (`/API/v1/stream/`), so both answer alike: same auth, limits, errors and headers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import { API_PREFIX } from '@runboard/protocol';
 import type { EventStreams } from '../stream/event-stream';
 import type { SseHub } from '../stream/sse-hub';
+import { sendUnauthorized } from './auth';
 import { HttpError, sendError } from './errors';
 import { parseQuery, streamQuery, withLastEventId } from './query-params';
 
@@ -22,27 +23,13 @@ export interface StreamRouteOptions {
   checkToken: ((header: string | undefined) => boolean) | null;
 }
 
-const STREAM_PATH = `${API_PREFIX}/stream`;
-
-/** The requests the fast path takes: GET/HEAD of the exact path. Everything else goes to Express. */
-export function isStreamRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  // HTTP/1.1 without Host is Express's to refuse, with its JSON body (app.ts).
-  if (req.headers.host === undefined && req.httpVersion === '1.1') return false;
-  const url = req.url ?? '';
-  const end = url.indexOf('?');
-  const path = end < 0 ? url : url.slice(0, end);
-  return path === STREAM_PATH;
-}
+export const STREAM_PATH = `${API_PREFIX}/stream`;
 
 /** One handler for both paths in; `query` is what the caller parsed from the URL. */
 export function streamHandler(opts: StreamRouteOptions) {
   const { hub, streams } = opts;
   return (req: IncomingMessage, res: ServerResponse, query?: Record<string, unknown>): void => {
-    if (opts.checkToken && !opts.checkToken(req.headers.authorization)) {
-      const message = req.headers.authorization ? 'invalid API token' : 'missing API token: send "Authorization: Bearer <token>"';
-      return sendError(res, 401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="runboard"' });
-    }
+    if (opts.checkToken && !opts.checkToken(req.headers.authorization)) return sendUnauthorized(res, req.headers.authorization);
     // HEAD gets the headers only: a stream it can never read would hold a client slot forever.
     if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' }).end();
     const q = query ?? querystring.parse((req.url ?? '').split('?')[1] ?? '');

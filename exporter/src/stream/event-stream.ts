@@ -90,10 +90,14 @@ export class EventStreams {
 
   /** Takes over `res` as an event stream: headers and the `retry:` hint go out now. */
   open(req: IncomingMessage, res: ServerResponse): EventStream {
+    // The body runs until the connection closes instead of in chunks: a stream holds its
+    // connection for its whole life anyway, and without chunk framing each frame is one socket
+    // write instead of four (size line, CRLF, frame, CRLF) — at 10k clients, 30k fewer a tick.
+    res.removeHeader('Transfer-Encoding');
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
+      Connection: 'close',
       // Stops nginx-style proxies from buffering the stream.
       'X-Accel-Buffering': 'no',
     });
@@ -114,10 +118,6 @@ export class EventStreams {
     this.closed = true;
     clearInterval(this.heartbeat);
     for (const s of [...this.streams]) s.shutdown();
-  }
-
-  has(stream: EventStream): boolean {
-    return this.streams.has(stream);
   }
 
   /** @internal Called by EventStream and on 'close'; counts the reason once. */
@@ -202,6 +202,11 @@ export class EventStream {
   private endAfterReplay = false;
   private waitNumber = 0;
   private onClose: Array<() => void> = [];
+  /**
+   * Registered with the owner (false once removed): what `owner.has(this)` answers, kept here
+   * because send() asks it for every client on every tick.
+   */
+  private registered = true;
 
   constructor(
     private readonly res: ServerResponse,
@@ -211,7 +216,7 @@ export class EventStream {
 
   /** Still registered and not ended: frames may be sent. */
   get open(): boolean {
-    return this.owner.has(this) && !this.res.writableEnded && !this.endAfterReplay;
+    return this.registered && !this.res.writableEnded && !this.endAfterReplay;
   }
 
   /**
@@ -224,7 +229,7 @@ export class EventStream {
 
   /** Runs `fn` once when the stream is gone (ended, dropped or closed by the client). */
   whenClosed(fn: () => void): void {
-    if (this.owner.has(this)) this.onClose.push(fn);
+    if (this.registered) this.onClose.push(fn);
     else fn();
   }
 
@@ -275,7 +280,7 @@ export class EventStream {
     this.replaying = true;
     const pump = (): void => {
       this.waitNumber = 0;
-      if (!this.owner.has(this)) return;
+      if (!this.registered) return;
       let chunk = next();
       if (chunk === undefined && this.queue.length > 0) {
         chunk = this.queue.shift()!;
@@ -333,6 +338,7 @@ export class EventStream {
 
   /** @internal Called once by the owner when the stream is removed. */
   closed(): void {
+    this.registered = false;
     this.queue = [];
     this.queuedBytes = 0;
     const fns = this.onClose;
