@@ -12,6 +12,7 @@ import { TokenBuckets } from '../../exporter/src/http/rate-limit';
 import type { RunningExporter } from '../helpers/exporter-process';
 import { connectSse, type SseConnection } from '../helpers/sse-client';
 import { labelValues, metricsText, metricValue, report, request, sleep, startWith, type RawResponse } from './harness';
+import { startStandIn } from '../proxy/stand-in-upstream';
 
 let exp: RunningExporter;
 const figures: Record<string, unknown> = {};
@@ -257,6 +258,51 @@ describe('limits.requestsPerSecond (10 here, bursts of 20)', () => {
       figures.requestsPerSecond = { limit: 10, burst: 20, sent: 40, accepted, limited, retryAfter: res.headers['retry-after'], refilledAfter1s: refilled };
     } finally {
       await rl.stop();
+    }
+  });
+
+  it('limits the recording proxy with the same buckets: past the burst no call reaches the upstream, bad tokens included', async () => {
+    const up = await startStandIn();
+    const rl = await startWith({ limits: { requestsPerSecond: 10 }, proxy: { enabled: true, upstreams: { standin: { url: up.url, provider: 'standin' } } } });
+    try {
+      const call = (token: string) =>
+        request(rl.url, 'POST', '/proxy/standin/v1/chat/completions', {
+          headers: { 'X-Runboard-Token': token, Authorization: 'Bearer sk-test', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ model: 'm-chat', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      const statuses: number[] = [];
+      const t0 = Date.now();
+      for (let i = 0; i < 40; i++) statuses.push((await call(rl.token)).status);
+      const elapsed = (Date.now() - t0) / 1000;
+      const answered = statuses.filter((s) => s === 200).length;
+      const limited = statuses.filter((s) => s === 429).length;
+      expect(answered + limited).toBe(40);
+      expect(limited).toBeGreaterThan(0);
+      // The effect: only the calls the bucket let through reached the upstream (burst 20 plus the refill).
+      expect(up.seen.length).toBe(answered);
+      expect(answered).toBeLessThanOrEqual(20 + Math.ceil(elapsed * 10) + 1);
+      // Ingest shares the client's bucket: it is empty for that too (a token may refill meanwhile).
+      let ingest = await request(rl.url, 'POST', '/api/v1/ingest', { headers: { Authorization: `Bearer ${rl.token}`, 'Content-Type': 'application/json' }, body: '[]' });
+      for (let i = 0; i < 20 && ingest.status === 202; i++) {
+        ingest = await request(rl.url, 'POST', '/api/v1/ingest', { headers: { Authorization: `Bearer ${rl.token}`, 'Content-Type': 'application/json' }, body: '[]' });
+      }
+      expect(ingest.status).toBe(429);
+      // Guessed tokens meet the empty bucket before the token check.
+      const guesses: number[] = [];
+      for (let i = 0; i < 5; i++) guesses.push((await call('guess-guess-guess-guess')).status);
+      expect(guesses.every((g) => g === 429 || g === 401)).toBe(true);
+      expect(guesses).toContain(429);
+      const res = await call(rl.token);
+      if (res.status === 429) {
+        expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(errorOf(res)).toMatchObject({ code: 'rate_limited' });
+      }
+      const text = await metricsText(rl);
+      expect(metricValue(text, 'runboard_ingest_rejected_total', { reason: 'rate_limited' })).toBeGreaterThanOrEqual(limited + 2);
+      figures.requestsPerSecondProxy = { limit: 10, burst: 20, sent: 40, answered, limited, upstreamSaw: up.seen.length };
+    } finally {
+      await rl.stop();
+      await up.close();
     }
   });
 

@@ -60,7 +60,9 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
   const check = tokenChecker(deps.token);
   const stream = streamHandler({ hub: deps.hub, streams: deps.streams, checkToken: deps.config.auth.readPublic ? null : check });
   const metrics = metricsHandler({ registry: deps.metrics.registry, checkToken: deps.config.auth.metricsPublic ? null : check });
-  const app = createApp(deps, { stream, metrics });
+  // One bucket per client for Express's routes and the proxy alike.
+  const limiter = rateLimit(deps.config.limits.requestsPerSecond, () => deps.metrics.ingestRejected.inc({ reason: 'rate_limited' }));
+  const app = createApp(deps, { stream, metrics, limiter });
   const hostAllowed = hostChecker({ bindHost: deps.config.host, allowedHosts: deps.config.server.allowedHosts });
   // What Express's error handler does for its routes: a logged 500, never a crash.
   const failed = (res: ServerResponse, err: unknown): void => {
@@ -72,7 +74,8 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
     // Before the split: every route, /metrics and the stream included (host-check.ts).
     if (refuseMisdirected(hostAllowed, req, res)) return;
     try {
-      if (deps.proxy && req.url?.startsWith(PROXY_PREFIX)) return deps.proxy(req, res);
+      const proxy = deps.proxy;
+      if (proxy && req.url?.startsWith(PROXY_PREFIX)) return limiter(req, res, () => proxy(req, res));
       const path = plainGetPath(req);
       if (path === STREAM_PATH) return stream(req, res);
       if (path === METRICS_PATH) return void metrics(req, res).catch((err: unknown) => failed(res, err));
@@ -84,7 +87,10 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
 }
 
 /** The Express app: the routes of README "HTTP API" and "Commands, runs, templates and costs". */
-export function createApp(deps: ApiDeps, plain: { stream: ReturnType<typeof streamHandler>; metrics: ReturnType<typeof metricsHandler> }): express.Express {
+export function createApp(
+  deps: ApiDeps,
+  shared: { stream: ReturnType<typeof streamHandler>; metrics: ReturnType<typeof metricsHandler>; limiter: ReturnType<typeof rateLimit> },
+): express.Express {
   const { config, metrics, store, status } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -100,10 +106,10 @@ export function createApp(deps: ApiDeps, plain: { stream: ReturnType<typeof stre
     res.setHeader('Connection', 'close');
     sendError(res, 400, 'bad_request', 'an HTTP/1.1 request needs a Host header');
   });
-  app.use(rateLimit(config.limits.requestsPerSecond, () => metrics.ingestRejected.inc({ reason: 'rate_limited' })));
+  app.use(shared.limiter);
 
   // The canonical paths never reach Express (createRequestListener); these serve the others.
-  app.get(METRICS_PATH, (req, res) => plain.metrics(req, res));
+  app.get(METRICS_PATH, (req, res) => shared.metrics(req, res));
 
   app.get(`${API_PREFIX}/health`, (_req, res) => {
     const collectors = status.collectorStatuses();
@@ -144,7 +150,7 @@ export function createApp(deps: ApiDeps, plain: { stream: ReturnType<typeof stre
     res.json(store.history(ids, q.from, q.to, q.maxPoints));
   });
 
-  app.get(STREAM_PATH, (req, res) => plain.stream(req, res, req.query as Record<string, unknown>));
+  app.get(STREAM_PATH, (req, res) => shared.stream(req, res, req.query as Record<string, unknown>));
 
   // Every refused ingest counts in runboard_ingest_rejected_total{reason}: a missing or wrong
   // token and what the body parser refuses (too large, not JSON, bad encoding) too.

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from './errors';
 
 /** Methods that change nothing; the rate limit applies to the others (ingest, runs, templates). */
@@ -57,18 +57,22 @@ export class TokenBuckets {
 /**
  * `limits.requestsPerSecond`: mutating requests per client IP (burst of twice that), checked
  * before the token so a flood of bad tokens is limited too. 429 with Retry-After beyond.
- * A rate of 0 turns it off.
+ * A rate of 0 turns it off. One limiter for every way in: Express mounts it as middleware, and
+ * the HTTP server calls it for the recording proxy, which Express never sees (app.ts).
  */
-export function rateLimit(ratePerSecond: number, onLimited: () => void) {
-  if (!(ratePerSecond > 0)) return (_req: Request, _res: Response, next: NextFunction): void => next();
+export function rateLimit(ratePerSecond: number, onLimited: () => void): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  if (!(ratePerSecond > 0)) return (_req, _res, next) => next();
   const buckets = new TokenBuckets(ratePerSecond);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (SAFE_METHODS.has(req.method)) return next();
+  return (req, res, next) => {
+    if (SAFE_METHODS.has(req.method ?? '')) return next();
     const wait = buckets.take(req.socket.remoteAddress ?? '');
     if (wait === 0) return next();
     onLimited();
     const seconds = Math.max(1, Math.ceil(wait));
-    res.setHeader('Retry-After', String(seconds));
-    sendError(res, 429, 'rate_limited', `more than ${ratePerSecond} mutating requests per second from this client (limits.requestsPerSecond); retry in ${seconds} s`);
+    // The body is not read: dropped as it arrives, so the client sees the answer, not a reset.
+    req.resume();
+    sendError(res, 429, 'rate_limited', `more than ${ratePerSecond} mutating requests per second from this client (limits.requestsPerSecond); retry in ${seconds} s`, undefined, {
+      'Retry-After': String(seconds),
+    });
   };
 }
