@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { loadConfig, ConfigError } from '../../exporter/src/config';
 import type { RunningExporter } from '../helpers/exporter-process';
-import { rawExchange, request, startWith, type RawResponse } from './harness';
+import { metricValue, rawExchange, request, startWith, type RawResponse } from './harness';
 
 const API = '/api/v1';
 
@@ -74,7 +74,10 @@ describe('default allow-list', () => {
     // By effect: the refused writes did nothing.
     const runs = JSON.parse((await request(exp.url, 'GET', `${API}/runs`, { headers: auth() })).text) as { total: number };
     expect(runs.total).toBe(0);
-    expect((await request(exp.url, 'GET', '/metrics')).text).not.toContain('rebound');
+    const text = (await request(exp.url, 'GET', '/metrics')).text;
+    expect(text).not.toContain('rebound');
+    // Every refusal is counted, once: the routes with and without the token, the ingest and the run.
+    expect(metricValue(text, 'runboard_ingest_rejected_total', { reason: 'misdirected' })).toBe(HOSTILE.length * ROUTES.length * 2 + 2);
   });
 
   it('answers only the names it is known by (loopback, IP literals, *.localhost, this machine, the compose service), not their look-alikes', async () => {

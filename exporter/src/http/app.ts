@@ -71,8 +71,9 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
     sendError(res, 500, 'internal', 'internal error');
   };
   return (req, res) => {
-    // Before the split: every route, /metrics and the stream included (host-check.ts).
-    if (refuseMisdirected(hostAllowed, req, res)) return;
+    // Before the split: every route, /metrics and the stream included (host-check.ts). Counted,
+    // so a client sent the wrong name (or a rebinding attempt) shows on the dashboard.
+    if (refuseMisdirected(hostAllowed, req, res)) return void deps.metrics.ingestRejected.inc({ reason: 'misdirected' });
     try {
       const proxy = deps.proxy;
       if (proxy && req.url?.startsWith(PROXY_PREFIX)) return limiter(req, res, () => proxy(req, res));
