@@ -92,8 +92,12 @@ function setup(opts: { procRoot?: string; filesystems?: string[]; platform?: Nod
     platform: opts.platform ?? 'linux',
     inventorySource: siInventory,
   });
+  made.push(collector);
   return { metrics, store, collector };
 }
+
+/** Every collector a test made: closed after it, so none leaves its /proc descriptors open in the worker. */
+const made: SystemCollector[] = [];
 
 function values(tick: Tick): Record<string, number> {
   return Object.fromEntries(tick.ids.map((id, i) => [id, tick.values[i]]));
@@ -116,6 +120,7 @@ async function waitFor<T>(get: () => T | undefined, timeoutMs = 25_000): Promise
 
 afterEach(() => {
   jest.restoreAllMocks();
+  for (const c of made.splice(0)) c.close();
 });
 
 afterAll(async () => {
