@@ -203,13 +203,8 @@ export class Exporter implements Recorder {
     await this.stop();
   }
 
-  /**
-   * Runs one tick now: collectors, then one sample into the store and out to every stream. After
-   * stop() it does nothing: the collectors have let go of what they read (the system collector's
-   * /proc descriptors) and a tick would open it again, with nothing left to close it.
-   */
+  /** Runs one tick now: collectors, then one sample into the store and out to every stream (none after stop()). */
   tick(now = Date.now()): Promise<void> {
-    if (this.stopped) return Promise.resolve();
     return this.ticks.tick(now);
   }
 

@@ -19,8 +19,14 @@ export class TickLoop {
     private readonly log: Logger,
   ) {}
 
-  /** Runs one tick now: collectors, then one sample into the store and out to every stream. */
+  /**
+   * Runs one tick now: collectors, then one sample into the store and out to every stream. After
+   * stop() it does nothing: the collectors have let go of what they read (the system collector's
+   * /proc descriptors) once the loop stopped, and a tick would open it again with nothing left to
+   * close it.
+   */
   async tick(now = Date.now()): Promise<void> {
+    if (this.stopped) return;
     await this.collectors.collectAll(now);
     this.hub.broadcast(this.store.commit(now));
   }

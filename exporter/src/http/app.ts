@@ -53,8 +53,9 @@ export interface ApiDeps {
 }
 
 /**
- * The HTTP server's request listener: stream connections on the canonical path go straight to
- * the stream handler (see stream-route.ts for why), everything else to the Express app.
+ * The HTTP server's request listener: the recording proxy, and the samples stream and /metrics on
+ * their canonical paths (plain-get.ts), are answered without Express; everything else goes to the
+ * Express app. The token check and the rate limiter are made once here and shared with it.
  */
 export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const check = tokenChecker(deps.token);
@@ -62,7 +63,7 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
   const metrics = metricsHandler({ registry: deps.metrics.registry, checkToken: deps.config.auth.metricsPublic ? null : check });
   // One bucket per client for Express's routes and the proxy alike.
   const limiter = rateLimit(deps.config.limits.requestsPerSecond, () => deps.metrics.ingestRejected.inc({ reason: 'rate_limited' }));
-  const app = createApp(deps, { stream, metrics, limiter });
+  const app = createApp(deps, { check, stream, metrics, limiter });
   const hostAllowed = hostChecker({ bindHost: deps.config.host, allowedHosts: deps.config.server.allowedHosts });
   // What Express's error handler does for its routes: a logged 500, never a crash.
   const failed = (res: ServerResponse, err: unknown): void => {
@@ -90,14 +91,19 @@ export function createRequestListener(deps: ApiDeps): (req: IncomingMessage, res
 /** The Express app: the routes of README "HTTP API" and "Commands, runs, templates and costs". */
 export function createApp(
   deps: ApiDeps,
-  shared: { stream: ReturnType<typeof streamHandler>; metrics: ReturnType<typeof metricsHandler>; limiter: ReturnType<typeof rateLimit> },
+  shared: {
+    check: ReturnType<typeof tokenChecker>;
+    stream: ReturnType<typeof streamHandler>;
+    metrics: ReturnType<typeof metricsHandler>;
+    limiter: ReturnType<typeof rateLimit>;
+  },
 ): express.Express {
   const { config, metrics, store, status } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const check = tokenChecker(deps.token);
+  const { check } = shared;
   const write = requireToken(check);
   const read = config.auth.readPublic ? allowAll : write;
   const json = express.json({ limit: config.limits.bodyBytes, strict: false, type: () => true });

@@ -193,7 +193,7 @@ class StepQueue {
 }
 
 export class EventStream {
-  /** Bytes handed to the response; less what it still holds, that is what the reader took. */
+  /** Bytes written to the connection; less what it still holds, that is what the reader took. */
   private written = 0;
   private takenAtBeat = 0;
   /** `written` at the last beat, after its heartbeat: whether anything went out since. */
@@ -206,8 +206,8 @@ export class EventStream {
   private waitNumber = 0;
   private onClose: Array<() => void> = [];
   /**
-   * Registered with the owner (false once removed): what `owner.has(this)` answers, kept here
-   * because send() asks it for every client on every tick.
+   * Registered with the owner; cleared by closed() when it removes the stream. A flag, not a
+   * lookup in the owner's set: send() asks it for every client on every tick.
    */
   private registered = true;
   /**
