@@ -13,6 +13,8 @@ export interface RunningReference {
   name: string;
   pid: number;
   child: ChildProcess;
+  /** Where it listens (the stock exporter only). */
+  url?: string;
   stop(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ export function startEmptyNode(): RunningReference {
   return { name: 'empty node', pid: child.pid!, child, stop: () => stopChild(child) };
 }
 
-export async function startStockExporter(): Promise<RunningReference> {
+export async function startStockExporter(name = 'express + prom-client'): Promise<RunningReference> {
   const child = spawn(process.execPath, [path.join(BENCH, 'src/reference/stock-exporter.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -40,5 +42,6 @@ export async function startStockExporter(): Promise<RunningReference> {
       reject(new Error(`stock exporter exited with ${code}: ${err.slice(-500)}`));
     });
   });
-  return { name: 'express + prom-client', pid: child.pid!, child, stop: () => stopChild(child) };
+  const url = /listening on (http:\/\/\S+)/.exec(out)![1];
+  return { name, pid: child.pid!, child, url, stop: () => stopChild(child) };
 }
