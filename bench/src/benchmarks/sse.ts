@@ -4,7 +4,7 @@
  * through a config file): tick-to-client latency p50/p99 (tick time `t` in the sample vs the time
  * the client read it, same clock), exporter CPU, and exporter RSS per client (RSS with the
  * clients minus RSS before they connected, divided by the clients). Medians over trial windows;
- * at 10k (the goal level) over two phases of each side, in ABBA order.
+ * at 10k (the goal level) over four phases of each side, in ABBA order twice.
  */
 import { execFileSync } from 'node:child_process';
 import { startWorker } from '../lib/child';
@@ -13,6 +13,9 @@ import { getJson } from '../lib/http';
 import { coreShare, readCpu, readRss } from '../lib/proc';
 import { row, type BenchResult, type Context, type Row } from '../lib/result';
 import { median, sleep } from '../lib/stats';
+
+/** ABBA cycles at the goal level (10k clients): four phases a side. */
+const GOAL_LEVEL_CYCLES = 2;
 
 interface Collected {
   samples: number;
@@ -160,19 +163,25 @@ export async function sse(ctx: Context): Promise<BenchResult> {
         await w.stop();
       }
     };
-    // The goal level runs Runboard, baseline, baseline, Runboard (ABBA) and pools each side's
-    // windows: this VM's speed drifts over minutes (one build's CPU ratio moved 1.07–1.36× with one
-    // phase each), and ABBA puts both sides at the same mean time, so a steady drift cancels.
+    // The goal level runs Runboard, baseline, baseline, Runboard (ABBA) twice and pools each
+    // side's windows: this VM's speed drifts over minutes (one build's CPU ratio moved 1.07–1.36×
+    // with one phase each), ABBA puts both sides at the same mean time, so a steady drift cancels,
+    // and with four phases a side a step in the machine's speed during one phase moves a quarter
+    // of a side's windows, not half (one ABBA read p99 1.00× and 1.24× in two runs of one build).
     // Other levels alternate which goes first; the baseline needs a Runboard sample for its frame.
     let rb: LevelResult;
     let base: LevelResult | undefined;
     if (clients === 10_000 && !ctx.quick) {
-      const rb1 = await runRunboard();
-      const b1 = await runBaseline();
-      const b2 = await runBaseline();
-      const rb2 = await runRunboard();
-      rb = pool([rb1, rb2]);
-      base = pool([b1, b2]);
+      const rbPhases: LevelResult[] = [];
+      const basePhases: LevelResult[] = [];
+      for (let cycle = 0; cycle < GOAL_LEVEL_CYCLES; cycle++) {
+        rbPhases.push(await runRunboard());
+        basePhases.push(await runBaseline());
+        basePhases.push(await runBaseline());
+        rbPhases.push(await runRunboard());
+      }
+      rb = pool(rbPhases);
+      base = pool(basePhases);
     } else if (withBaseline && li % 2 === 1 && valuesJson !== '{}') {
       base = await runBaseline();
       rb = await runRunboard();
