@@ -52,12 +52,13 @@ export async function collection(ctx: Context): Promise<BenchResult> {
     const b = await startExporter({ nodeArgs: profile('collection-scraped') });
     exporters.push(a, b);
     nodeExp = await startNodeExporter();
-    references.push(startEmptyNode(), await startStockExporter(), await startStockExporter('express + prom-client, served'));
+    const servedFloor = await startStockExporter('express + prom-client, served');
+    references.push(startEmptyNode(), await startStockExporter(), servedFloor);
     // The idle floor never serves a request, while the idle Runboard exporter serves its streams
     // and ingests: this floor answers SERVED_SCRAPES scrapes first, then idles like the other, so
     // the share of the gap that is Express and node:http having served at all is a row too
     // (bench/README.md "Idle RSS: what +12 MB would take").
-    for (let i = 0; i < SERVED_SCRAPES; i++) await request(`${references[2].url!}/metrics`);
+    for (let i = 0; i < SERVED_SCRAPES; i++) await request(`${servedFloor.url!}/metrics`);
 
     for (const e of exporters) await postJson(`${e.url}/api/v1/ingest`, e.token, { records: seed });
     let liveSeries = 0;
