@@ -14,7 +14,7 @@ import { countSamples, ensureNodeExporter, startNodeExporter, type RunningNodeEx
 import { startEmptyNode, startStockExporter, type RunningReference } from '../lib/reference';
 import { coreShare, readCpu, readMemory, type CpuReading } from '../lib/proc';
 import { row, type BenchResult, type Context } from '../lib/result';
-import { max, median, sleep } from '../lib/stats';
+import { max, median, sleep, slope } from '../lib/stats';
 import { seriesSeed } from '../lib/workload';
 
 const ACTIONS = 60;
@@ -242,6 +242,20 @@ export async function collection(ctx: Context): Promise<BenchResult> {
         baselineName: `Express + prom-client, ${SERVED_SCRAPES} scrapes, then idle`,
         ratio: null,
         note: 'reference, not a goal: the idle floor never serves a request; Runboard minus this floor',
+      }),
+      // RSS is read once a second, so the slope per reading is per second. The exporter's heap
+      // climbs between V8's major collections (each lets the old generation grow by 8 MB first), so
+      // a rise here means the RSS rows are a young exporter's, not a steady state (bench/README.md
+      // "RSS after the bench's window").
+      row({
+        benchmark: 'collection',
+        figure: 'RSS rise during the windows, /metrics scraped 1/s',
+        unit: 'MB/min',
+        runboard: (slope(rbScrape.rss) * 60) / MB,
+        baseline: (slope(stock.rss) * 60) / MB,
+        baselineName: 'Express + prom-client, idle',
+        ratio: null,
+        note: `reference, not a goal: > 0 means the RSS rows are not a steady state; unscraped: ${((slope(rb.rss) * 60) / MB).toFixed(2)} MB per minute`,
       }),
       row({
         benchmark: 'collection',

@@ -40,3 +40,18 @@ export function round(v: number, digits = 3): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Least-squares slope of `values` taken at equal steps, per step (0 with fewer than two values). */
+export function slope(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = mean(values);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (i - mx) * (values[i] - my);
+    den += (i - mx) * (i - mx);
+  }
+  return num / den;
+}
