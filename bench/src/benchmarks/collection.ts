@@ -163,8 +163,9 @@ export async function collection(ctx: Context): Promise<BenchResult> {
       }),
       // The memory goals are set against the stack floor measured in the same window (the
       // smallest Express + prom-client exporter, idle), not as absolute sizes: most of a Node
-      // process's RSS is the runtime itself. The live store's rings are allocated in full when a
-      // series appears, so the idle figure holds the 15 min of history.
+      // process's RSS is the runtime itself. A history chunk gets an array only once its values
+      // differ, so the history's memory grows over its first 15 min: read 2–3.5 min after start,
+      // the figure holds part of it (bench/README.md "RSS after the bench's window").
       row({
         benchmark: 'collection',
         figure: 'RSS above the stack floor (~500 series, 15 min of history)',
