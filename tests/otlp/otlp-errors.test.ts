@@ -58,6 +58,32 @@ const statusOf = (res: RawResponse) =>
     ? (types.status.toObject(types.status.decode(res.body)) as { code: number; message: string })
     : (JSON.parse(res.text) as { code: number; message: string });
 
+/**
+ * An ExportTraceServiceRequest whose one attribute is an AnyValue nested 15,000 levels deep, built
+ * inside out as bytes (protobufjs itself refuses to encode, or take from an object, past its depth
+ * limit). Built when the file loads, before the exporter starts: built inside the test it held this
+ * process's event loop for seconds on a loaded CI machine, past the exporter's 5 s keep-alive
+ * timeout, so the next request went out on a keep-alive socket the exporter had just closed
+ * ("socket hang up").
+ */
+function deepProtobufBody(): Buffer {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n > 127; n >>>= 7) out.push((n & 127) | 128);
+    out.push(n);
+    return Buffer.from(out);
+  };
+  const field = (tag: number, bytes: Buffer) => Buffer.concat([Buffer.from([tag]), varint(bytes.length), bytes]);
+  let value = field(0x0a, Buffer.from('x')); // AnyValue.string_value
+  for (let i = 0; i < 15_000; i++) {
+    const kv = Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)]); // KeyValue key, value
+    value = field(0x32, field(0x0a, kv)); // AnyValue.kvlist_value { values }
+  }
+  const resource = field(0x0a, Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)])); // Resource.attributes
+  return field(0x0a, field(0x0a, resource)); // ExportTraceServiceRequest.resource_spans { resource }
+}
+const DEEP_PROTOBUF_BODY = deepProtobufBody();
+
 const GOOD = {
   'gen_ai.operation.name': 'chat',
   'gen_ai.provider.name': 'openai',
@@ -325,21 +351,7 @@ describe('OTLP/HTTP conformance (specification details SDKs rely on)', () => {
   });
 
   it('an AnyValue nested 15,000 levels deep (kvlist in kvlist…; 4,000 in JSON) is answered 400, and the exporter keeps answering', async () => {
-    // Built inside out as bytes: protobufjs itself refuses to encode (or take from an object) past its depth limit.
-    const varint = (n: number) => {
-      const out: number[] = [];
-      for (; n > 127; n >>>= 7) out.push((n & 127) | 128);
-      out.push(n);
-      return Buffer.from(out);
-    };
-    const field = (tag: number, bytes: Buffer) => Buffer.concat([Buffer.from([tag]), varint(bytes.length), bytes]);
-    let value = field(0x0a, Buffer.from('x')); // AnyValue.string_value
-    for (let i = 0; i < 15_000; i++) {
-      const kv = Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)]); // KeyValue key, value
-      value = field(0x32, field(0x0a, kv)); // AnyValue.kvlist_value { values }
-    }
-    const resource = field(0x0a, Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, value)])); // Resource.attributes
-    const body = field(0x0a, field(0x0a, resource)); // ExportTraceServiceRequest.resource_spans { resource }
+    const body = DEEP_PROTOBUF_BODY;
     expect(body.length).toBeLessThan(BODY_LIMIT);
     const res = await post('/v1/traces', body, { 'Content-Type': 'application/x-protobuf' });
     expect(res.status).toBe(400);
