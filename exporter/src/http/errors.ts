@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiError } from '@runboard/protocol';
 import { LedgerWriteError } from '../store/ledger';
 
@@ -37,6 +37,15 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
   const text = errorBody(code, message, field);
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * sendError for a request whose body is not read (refused before it): the body is dropped as it
+ * arrives, so the client sees the answer, not a reset. The recording proxy and the rate limiter.
+ */
+export function sendErrorUnread(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, field?: string, headers?: Record<string, string>): void {
+  req.resume();
+  sendError(res, status, code, message, field, headers);
 }
 
 /** The error code a body-parser failure is answered with (see errorHandler). */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendError } from './errors';
+import { sendErrorUnread } from './errors';
 
 /** Methods that change nothing; the rate limit applies to the others (ingest, runs, templates). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -69,10 +69,16 @@ export function rateLimit(ratePerSecond: number, onLimited: () => void): (req: I
     if (wait === 0) return next();
     onLimited();
     const seconds = Math.max(1, Math.ceil(wait));
-    // The body is not read: dropped as it arrives, so the client sees the answer, not a reset.
-    req.resume();
-    sendError(res, 429, 'rate_limited', `more than ${ratePerSecond} mutating requests per second from this client (limits.requestsPerSecond); retry in ${seconds} s`, undefined, {
-      'Retry-After': String(seconds),
-    });
+    sendErrorUnread(
+      req,
+      res,
+      429,
+      'rate_limited',
+      `more than ${ratePerSecond} mutating requests per second from this client (limits.requestsPerSecond); retry in ${seconds} s`,
+      undefined,
+      {
+        'Retry-After': String(seconds),
+      },
+    );
   };
 }

@@ -17,7 +17,7 @@ import { COST_TAG_PATTERN, COST_TAG_RULE, type LlmRecord } from '@runboard/proto
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/registry';
-import { sendError } from '../http/errors';
+import { sendError, sendErrorUnread } from '../http/errors';
 import type { LedgerWriteError } from '../store/ledger';
 import { ENDPOINTS, JsonUsageReader, SSE_EVENT_BYTES, StreamUsageReader, type Endpoint, type Usage } from './usage';
 
@@ -102,7 +102,7 @@ export function createProxy(deps: ProxyDeps): (req: IncomingMessage, res: Server
     /** Answered by the proxy itself. Counted only for a configured upstream: any other path text would become a label value. */
     const refuse = (status: number, code: string, message: string, field?: string) => {
       if (up) deps.metrics.proxyRequests.inc({ upstream: up.name, outcome: 'refused' });
-      drain(req, res, status, code, message, field);
+      sendErrorUnread(req, res, status, code, message, field);
     };
     if (!up || !endpoint) {
       return refuse(
@@ -338,10 +338,4 @@ function readBody(req: IncomingMessage, limit: number, done: (err: 'too_large' |
   req.on('aborted', () => {
     if (!over) done('aborted');
   });
-}
-
-/** Answers an error without reading the body (it is dropped as it arrives, so the answer is not reset). */
-function drain(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, field?: string): void {
-  req.resume();
-  sendError(res, status, code, message, field);
 }
