@@ -43,7 +43,9 @@ it('SIGTERM to npm start stops the exporter and closes its port', async () => {
     exporterPid = Number(fs.readFileSync(path.join(dataDir, 'runboard.pid'), 'utf8').trim());
     expect(exporterPid).not.toBe(npm.pid);
     // The runtime flags README "Performance" documents reach the exporter's own process.
-    expect(fs.readFileSync(`/proc/${exporterPid}/cmdline`, 'utf8').split('\0')).toContain('--v8-pool-size=1');
+    const argv = fs.readFileSync(`/proc/${exporterPid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--v8-pool-size=1');
+    expect(argv).toContain('--expose-gc');
     expect((await fetch(`${url}/api/v1/health`)).status).toBe(200);
 
     npm.kill('SIGTERM');

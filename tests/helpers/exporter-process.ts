@@ -25,12 +25,12 @@ export function tmpDir(prefix = 'runboard-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startExporter(args: string[] = [], opts: { env?: NodeJS.ProcessEnv; dataDir?: string; token?: string | null } = {}): Promise<RunningExporter> {
+export async function startExporter(args: string[] = [], opts: { env?: NodeJS.ProcessEnv; dataDir?: string; token?: string | null; nodeArgs?: string[] } = {}): Promise<RunningExporter> {
   const dataDir = opts.dataDir ?? tmpDir();
   const token = opts.token === undefined ? TOKEN : opts.token;
   const env: NodeJS.ProcessEnv = { ...process.env, RUNBOARD_API_TOKEN: token ?? '', ...opts.env };
   for (const k of Object.keys(env)) if (k.startsWith('RUNBOARD_') && env[k] === '') delete env[k];
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

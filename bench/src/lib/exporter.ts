@@ -32,7 +32,7 @@ export interface StartOptions {
 }
 
 /** The Node flags `npm start` and the Docker image run the exporter with (README "Performance"). */
-export const EXPORTER_NODE_FLAGS = ['--v8-pool-size=1'];
+export const EXPORTER_NODE_FLAGS = ['--v8-pool-size=1', '--expose-gc'];
 
 export function tmpDir(prefix = 'runboard-bench-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config';
 import { CommandConfigError } from '../commands/parameters';
 import { startDemo, type Demo } from '../demo';
 import { Exporter } from '../exporter';
+import { startHeapBound, type HeapBound } from '../heap-bound';
 import { VERSION } from '../version';
 import { CliError } from './errors';
 import { parseNumberOption, parsePortOption } from './options';
@@ -55,9 +56,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   // Signal handlers go in before anything starts, so a signal that arrives while the exporter
   // starts (or right after the banner) still ends it cleanly rather than by the default action.
   let exp: Exporter | undefined;
-  // Assigned once the exporter has started, but the signal handler below must already see it.
+  // Assigned once the exporter has started, but the signal handler below must already see them.
   // eslint-disable-next-line prefer-const
-  let demo: Demo | undefined;
+  let demo: Demo | undefined, heapBound: HeapBound | undefined;
   let stopping: string | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -65,6 +66,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (!exp) return; // still starting: stopped as soon as the start completes
     exp.log.info(`${signal} received: stopping`);
     demo?.stop();
+    heapBound?.stop();
     await exp.stop();
     exp.log.info('stopped');
     process.exit(0);
@@ -81,6 +83,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     throw new CliError(message, err instanceof CommandConfigError ? 2 : 1);
   }
   demo = config.demo ? startDemo(exp) : undefined;
+  // Only here: the process is the exporter's own (heap-bound.ts).
+  heapBound = startHeapBound();
   printBanner(exp, demo !== undefined);
   if (stopping) {
     const signal = stopping;

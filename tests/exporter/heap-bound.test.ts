@@ -1,0 +1,105 @@
+import { CEILING_BYTES, HeapBound, MIN_GAP_MS, STEP_BYTES, oldGenerationBytes } from '../../exporter/src/heap-bound';
+import { auth, startExporter, type RunningExporter } from '../helpers/exporter-process';
+import { waitFor } from '../commands/process-helpers';
+
+const MB = 1024 * 1024;
+
+/** A heap whose old generation the test sets; collect() drops it to what is live. */
+function fakeHeap(start: number) {
+  const heap = { used: start, live: start, now: 0, collected: 0 };
+  const bound = new HeapBound({
+    readOldBytes: () => heap.used,
+    collect: () => {
+      heap.collected++;
+      heap.used = heap.live;
+    },
+    now: () => heap.now,
+  });
+  return { heap, bound };
+}
+
+describe('HeapBound (the policy, on a heap the test sets)', () => {
+  it('collects once the old generation has grown a step above its lowest reading, not before', () => {
+    const { heap, bound } = fakeHeap(16 * MB);
+    expect(bound.check()).toBe(false);
+    heap.used += STEP_BYTES - 1;
+    expect(bound.check()).toBe(false);
+    heap.used += 1;
+    expect(bound.check()).toBe(true);
+    expect(heap.collected).toBe(1);
+    expect(heap.used).toBe(16 * MB);
+  });
+
+  it('measures the step from the lowest reading, so a collection V8 ran itself resets it', () => {
+    const { heap, bound } = fakeHeap(20 * MB);
+    bound.check();
+    heap.used = 17 * MB; // V8's own major collection
+    bound.check();
+    heap.used = 17 * MB + STEP_BYTES - 1;
+    expect(bound.check()).toBe(false);
+    heap.used = 17 * MB + STEP_BYTES;
+    expect(bound.check()).toBe(true);
+  });
+
+  it('collects at most once per MIN_GAP_MS, even when what is live keeps growing', () => {
+    const { heap, bound } = fakeHeap(16 * MB);
+    bound.check();
+    heap.used = heap.live = 16 * MB + STEP_BYTES; // live growth: a collection frees nothing
+    expect(bound.check()).toBe(true);
+    heap.used = heap.live = 16 * MB + 2 * STEP_BYTES;
+    heap.now += MIN_GAP_MS - 1;
+    expect(bound.check()).toBe(false);
+    heap.now += 1;
+    expect(bound.check()).toBe(true);
+    expect(bound.collections).toBe(2);
+  });
+
+  it('leaves a heap at or past the ceiling to V8', () => {
+    const { heap, bound } = fakeHeap(CEILING_BYTES - STEP_BYTES);
+    bound.check();
+    heap.used = CEILING_BYTES;
+    expect(bound.check()).toBe(false);
+    expect(heap.collected).toBe(0);
+  });
+
+  it('reads this process’s old generation (every space but the young one)', () => {
+    const bytes = oldGenerationBytes();
+    expect(bytes).toBeGreaterThan(MB);
+    expect(bytes).toBeLessThan(process.memoryUsage().heapUsed);
+  });
+});
+
+describe('serve with node --expose-gc (the real exporter, V8 tracing its collections)', () => {
+  let exp: RunningExporter;
+  afterEach(async () => {
+    await exp?.stop();
+  });
+
+  it('runs a full collection of its own once what it holds has grown a step', async () => {
+    // --trace-gc names each collection's reason; a collection through `gc` reads "testing", and
+    // nothing in the exporter calls `gc` but the heap bound.
+    exp = await startExporter([], { nodeArgs: ['--expose-gc', '--trace-gc'] });
+    const forced = () => /Mark-Compact[^\n]*testing/.test(exp.stdout());
+    expect(forced()).toBe(false);
+    // The bound took its first reading when serve started. New series are what the exporter
+    // holds: LLM calls over new provider × model pairs, each with its children and history. 60
+    // batches grow the old generation by ~4 MB, twice the step; the bound checks every 10 s.
+    for (let batch = 0; batch < 60; batch++) {
+      const records = Array.from({ length: 200 }, (_, i) => ({
+        kind: 'llm',
+        provider: `p${batch}`,
+        model: `m${i}`,
+        input_tokens: 10,
+        output_tokens: 5,
+        duration_seconds: 0.1,
+      }));
+      const res = await fetch(`${exp.url}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { ...auth(exp.token), 'content-type': 'application/json' },
+        body: JSON.stringify({ records }),
+      });
+      expect(res.status).toBe(202);
+    }
+    await waitFor(forced, 30_000);
+  }, 120_000);
+});
