@@ -28,6 +28,7 @@ import { LiveStore } from './store/live-store';
 import { SseHub } from './stream/sse-hub';
 import { EventStreams } from './stream/event-stream';
 import { TickLoop } from './tick-loop';
+import { processHeapBound } from './heap-bound';
 import type { TokenSource } from './token';
 import type { Recorder } from './sdk/recorder';
 
@@ -35,6 +36,11 @@ export interface ExporterOptions {
   log?: Logger;
   /** Skip the system collector (tests and embedders that only want their own metrics). */
   system?: boolean;
+  /**
+   * Bound the heap after each tick when `gc` is exposed (heap-bound.ts). Only for a process that
+   * is the exporter's own (`serve`): in an app that embeds it the heap is the app's.
+   */
+  boundHeap?: boolean;
 }
 
 export class Exporter implements Recorder {
@@ -113,7 +119,8 @@ export class Exporter implements Recorder {
         list.unshift(this.system);
       }
       this.collectors = new CollectorSet(list, this.metrics, (name, err) => this.log.warn(`collector ${name} failed: ${err instanceof Error ? err.message : String(err)}`));
-      this.ticks = new TickLoop(this.collectors, this.store, this.hub, this.log);
+      const heapBound = opts.boundHeap ? processHeapBound() : undefined;
+      this.ticks = new TickLoop(this.collectors, this.store, this.hub, this.log, heapBound && (() => heapBound.check()));
       this.server = new HttpServer(
         createRequestListener({
           config,

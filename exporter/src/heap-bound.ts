@@ -9,22 +9,25 @@
  * is mostly short-lived (a scrape's texts, the rolling windows' snapshots: 5–10 KB/s), so a
  * scraped exporter climbed 8 MB over ~16 min before its first major collection, and its RSS with
  * it; the pages stay committed after (bench/README.md "RSS after the bench's window").
- * `--optimize-for-size` cost 18 % more CPU (it changes the compilers too). Here the old
- * generation is read every CHECK_MS; once it has grown STEP_BYTES above its lowest reading (only
- * a major collection lowers it) a full collection runs (~15 ms at this size), at most once per
- * MIN_GAP_MS, and only while the old generation is below CEILING_BYTES: past that V8's own limit
- * grows with the heap, the fixed step no longer dominates, and a forced collection would pause
- * the event loop longer.
+ * `--optimize-for-size` cost 18 % more CPU (it changes the compilers too).
+ *
+ * So after every tick (the samples have just gone out, the next is an interval away) the old
+ * generation is read (~1 µs); once it has grown STEP_BYTES above its lowest reading (only a major
+ * collection lowers it) a full collection runs, ~15 ms at this size. At most once per gap: the
+ * gap starts at MIN_GAP_MS and doubles, up to MAX_GAP_MS, after a collection that freed less
+ * than half a step (what grew was live: more series, more streams), back to MIN_GAP_MS after one
+ * that freed more. Only while the old generation is below CEILING_BYTES: past that a forced
+ * collection would pause the loop longer, and V8's own limit grows with the heap.
  *
  * It needs `gc` exposed (`node --expose-gc`, which `npm start` and the Docker image pass); only
- * `serve` starts it, because inside an app that embeds the exporter the heap is the app's.
+ * `serve` asks for it, because inside an app that embeds the exporter the heap is the app's.
  */
 import { getHeapSpaceStatistics } from 'node:v8';
 
 export const STEP_BYTES = 2 * 1024 * 1024;
 export const MIN_GAP_MS = 30_000;
+export const MAX_GAP_MS = 8 * MIN_GAP_MS;
 export const CEILING_BYTES = 64 * 1024 * 1024;
-export const CHECK_MS = 10_000;
 
 export interface HeapBoundOptions {
   /** Bytes used by the old generation (every space but the young one). */
@@ -46,12 +49,13 @@ export function oldGenerationBytes(): number {
 export class HeapBound {
   /** Full collections this bound has run. */
   collections = 0;
+  /** The current gap between two collections. */
+  gapMs = MIN_GAP_MS;
   private low = Infinity;
   private lastCollection = -Infinity;
   private readonly readOldBytes: () => number;
   private readonly collect: () => void;
   private readonly now: () => number;
-  private timer?: NodeJS.Timeout;
 
   constructor(opts: HeapBoundOptions) {
     this.readOldBytes = opts.readOldBytes ?? oldGenerationBytes;
@@ -64,31 +68,21 @@ export class HeapBound {
     const bytes = this.readOldBytes();
     if (bytes < this.low) this.low = bytes;
     const now = this.now();
-    if (bytes - this.low < STEP_BYTES || bytes >= CEILING_BYTES || now - this.lastCollection < MIN_GAP_MS) return false;
+    if (bytes - this.low < STEP_BYTES || bytes >= CEILING_BYTES || now - this.lastCollection < this.gapMs) return false;
     this.collect();
     this.collections++;
     this.lastCollection = now;
     this.low = this.readOldBytes();
+    this.gapMs = bytes - this.low < STEP_BYTES / 2 ? Math.min(this.gapMs * 2, MAX_GAP_MS) : MIN_GAP_MS;
     return true;
-  }
-
-  /** Takes the first reading now, then checks every CHECK_MS; the timer never keeps the process alive. */
-  start(): this {
-    if (this.timer) return this;
-    this.check();
-    this.timer = setInterval(() => this.check(), CHECK_MS).unref();
-    return this;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
   }
 }
 
 /** A HeapBound on this process's heap when `gc` is exposed (`node --expose-gc`), else undefined. */
-export function startHeapBound(): HeapBound | undefined {
+export function processHeapBound(): HeapBound | undefined {
   const gc = (globalThis as { gc?: unknown }).gc;
   if (typeof gc !== 'function') return undefined;
-  return new HeapBound({ collect: () => (gc as () => void)() }).start();
+  const bound = new HeapBound({ collect: () => (gc as () => void)() });
+  bound.check(); // the first reading: what the exporter holds once it has started
+  return bound;
 }

@@ -17,6 +17,8 @@ export class TickLoop {
     private readonly store: LiveStore,
     private readonly hub: Pick<SseHub, 'broadcast'>,
     private readonly log: Logger,
+    /** Runs after each tick's sample has gone out (the heap bound, heap-bound.ts). */
+    private readonly afterTick?: () => void,
   ) {}
 
   /**
@@ -29,6 +31,7 @@ export class TickLoop {
     if (this.stopped) return;
     await this.collectors.collectAll(now);
     this.hub.broadcast(this.store.commit(now));
+    this.afterTick?.();
   }
 
   /** Ticks on interval boundaries, one at a time: a slow tick delays the next, never overlaps it. */

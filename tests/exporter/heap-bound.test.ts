@@ -1,4 +1,4 @@
-import { CEILING_BYTES, HeapBound, MIN_GAP_MS, STEP_BYTES, oldGenerationBytes } from '../../exporter/src/heap-bound';
+import { CEILING_BYTES, HeapBound, MAX_GAP_MS, MIN_GAP_MS, STEP_BYTES, oldGenerationBytes } from '../../exporter/src/heap-bound';
 import { auth, startExporter, type RunningExporter } from '../helpers/exporter-process';
 import { waitFor } from '../commands/process-helpers';
 
@@ -41,17 +41,36 @@ describe('HeapBound (the policy, on a heap the test sets)', () => {
     expect(bound.check()).toBe(true);
   });
 
-  it('collects at most once per MIN_GAP_MS, even when what is live keeps growing', () => {
+  it('collects at most once per gap: MIN_GAP_MS after a collection that freed garbage', () => {
     const { heap, bound } = fakeHeap(16 * MB);
     bound.check();
-    heap.used = heap.live = 16 * MB + STEP_BYTES; // live growth: a collection frees nothing
+    heap.used += STEP_BYTES; // garbage: the collection frees all of it
     expect(bound.check()).toBe(true);
-    heap.used = heap.live = 16 * MB + 2 * STEP_BYTES;
+    heap.used += STEP_BYTES;
     heap.now += MIN_GAP_MS - 1;
     expect(bound.check()).toBe(false);
     heap.now += 1;
     expect(bound.check()).toBe(true);
     expect(bound.collections).toBe(2);
+    expect(bound.gapMs).toBe(MIN_GAP_MS);
+  });
+
+  it('doubles the gap, up to MAX_GAP_MS, while what grew is live, and resets it once garbage is freed', () => {
+    const { heap, bound } = fakeHeap(16 * MB);
+    bound.check();
+    const gaps: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      heap.used = heap.live += STEP_BYTES; // live growth: a collection frees nothing
+      heap.now += bound.gapMs;
+      expect(bound.check()).toBe(true);
+      gaps.push(bound.gapMs);
+    }
+    expect(gaps).toEqual([2, 4, 8, 8, 8, 8].map((k) => k * MIN_GAP_MS));
+    expect(MAX_GAP_MS).toBe(8 * MIN_GAP_MS);
+    heap.used += STEP_BYTES; // garbage again
+    heap.now += bound.gapMs;
+    expect(bound.check()).toBe(true);
+    expect(bound.gapMs).toBe(MIN_GAP_MS);
   });
 
   it('leaves a heap at or past the ceiling to V8', () => {
@@ -75,7 +94,7 @@ describe('serve with node --expose-gc (the real exporter, V8 tracing its collect
     await exp?.stop();
   });
 
-  it('runs a full collection of its own once what it holds has grown a step', async () => {
+  it('runs a full collection of its own once the old generation has grown a step', async () => {
     // --trace-gc names each collection's reason; a collection through `gc` reads "testing", and
     // nothing in the exporter calls `gc` but the heap bound.
     exp = await startExporter([], { nodeArgs: ['--expose-gc', '--trace-gc'] });
@@ -83,7 +102,7 @@ describe('serve with node --expose-gc (the real exporter, V8 tracing its collect
     expect(forced()).toBe(false);
     // The bound took its first reading when serve started. New series are what the exporter
     // holds: LLM calls over new provider × model pairs, each with its children and history. 60
-    // batches grow the old generation by ~4 MB, twice the step; the bound checks every 10 s.
+    // batches grow the old generation by ~4 MB, twice the step; the bound checks after every tick.
     for (let batch = 0; batch < 60; batch++) {
       const records = Array.from({ length: 200 }, (_, i) => ({
         kind: 'llm',

@@ -3,7 +3,6 @@ import { ConfigError, loadConfig } from '../config';
 import { CommandConfigError } from '../commands/parameters';
 import { startDemo, type Demo } from '../demo';
 import { Exporter } from '../exporter';
-import { startHeapBound, type HeapBound } from '../heap-bound';
 import { VERSION } from '../version';
 import { CliError } from './errors';
 import { parseNumberOption, parsePortOption } from './options';
@@ -56,9 +55,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   // Signal handlers go in before anything starts, so a signal that arrives while the exporter
   // starts (or right after the banner) still ends it cleanly rather than by the default action.
   let exp: Exporter | undefined;
-  // Assigned once the exporter has started, but the signal handler below must already see them.
+  // Assigned once the exporter has started, but the signal handler below must already see it.
   // eslint-disable-next-line prefer-const
-  let demo: Demo | undefined, heapBound: HeapBound | undefined;
+  let demo: Demo | undefined;
   let stopping: string | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -66,7 +65,6 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (!exp) return; // still starting: stopped as soon as the start completes
     exp.log.info(`${signal} received: stopping`);
     demo?.stop();
-    heapBound?.stop();
     await exp.stop();
     exp.log.info('stopped');
     process.exit(0);
@@ -75,7 +73,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
-    exp = await Exporter.start(config);
+    // The process is the exporter's own: it may bound its heap (heap-bound.ts).
+    exp = await Exporter.start(config, { boundHeap: true });
   } catch (err) {
     // A bad command declaration is a config error (2); anything else failed the start (1). Either
     // way one line, naming the file and the setting where there is one (e.g. the data dir's).
@@ -83,8 +82,6 @@ async function serve(flags: ServeFlags): Promise<void> {
     throw new CliError(message, err instanceof CommandConfigError ? 2 : 1);
   }
   demo = config.demo ? startDemo(exp) : undefined;
-  // Only here: the process is the exporter's own (heap-bound.ts).
-  heapBound = startHeapBound();
   printBanner(exp, demo !== undefined);
   if (stopping) {
     const signal = stopping;
