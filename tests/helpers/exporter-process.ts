@@ -25,7 +25,10 @@ export function tmpDir(prefix = 'runboard-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startExporter(args: string[] = [], opts: { env?: NodeJS.ProcessEnv; dataDir?: string; token?: string | null; nodeArgs?: string[] } = {}): Promise<RunningExporter> {
+export async function startExporter(
+  args: string[] = [],
+  opts: { env?: NodeJS.ProcessEnv; dataDir?: string; token?: string | null; nodeArgs?: string[] } = {},
+): Promise<RunningExporter> {
   const dataDir = opts.dataDir ?? tmpDir();
   const token = opts.token === undefined ? TOKEN : opts.token;
   const env: NodeJS.ProcessEnv = { ...process.env, RUNBOARD_API_TOKEN: token ?? '', ...opts.env };
