@@ -102,7 +102,7 @@ describe('serve with node --expose-gc (the real exporter, V8 tracing its collect
     // The bound took its first reading when serve started (what start-up adds after it may
     // already be a step). New series are what the exporter holds: LLM calls over new provider ×
     // model pairs, each with its children and history. 60 batches grow the old generation by
-    // ~4 MB, four steps; the bound checks after every tick.
+    // ~4 MB, twice the step; the bound checks after every tick.
     for (let batch = 0; batch < 60; batch++) {
       const records = Array.from({ length: 200 }, (_, i) => ({
         kind: 'llm',
