@@ -1,4 +1,4 @@
-import { CEILING_BYTES, HeapBound, MAX_GAP_MS, MIN_GAP_MS, STEP_BYTES, oldGenerationBytes } from '../../exporter/src/heap-bound';
+import { CEILING_BYTES, HeapBound, MAX_GAP_MS, MIN_GAP_MS, READ_EVERY_MS, STEP_BYTES, oldGenerationBytes } from '../../exporter/src/heap-bound';
 import { auth, startExporter, type RunningExporter } from '../helpers/exporter-process';
 import { waitFor } from '../commands/process-helpers';
 
@@ -6,51 +6,68 @@ const MB = 1024 * 1024;
 
 /** A heap whose old generation the test sets; collect() drops it to what is live. */
 function fakeHeap(start: number) {
-  const heap = { used: start, live: start, now: 0, collected: 0 };
+  const heap = { used: start, live: start, now: 0, collected: 0, reads: 0 };
   const bound = new HeapBound({
-    readOldBytes: () => heap.used,
+    readOldBytes: () => {
+      heap.reads++;
+      return heap.used;
+    },
     collect: () => {
       heap.collected++;
       heap.used = heap.live;
     },
     now: () => heap.now,
   });
-  return { heap, bound };
+  /** The next read: READ_EVERY_MS (or `ms`) later. */
+  const later = (ms = READ_EVERY_MS) => {
+    heap.now += ms;
+    return bound.check();
+  };
+  return { heap, bound, later };
 }
 
 describe('HeapBound (the policy, on a heap the test sets)', () => {
   it('collects once the old generation has grown a step above its lowest reading, not before', () => {
-    const { heap, bound } = fakeHeap(16 * MB);
+    const { heap, bound, later } = fakeHeap(16 * MB);
     expect(bound.check()).toBe(false);
     heap.used += STEP_BYTES - 1;
-    expect(bound.check()).toBe(false);
+    expect(later()).toBe(false);
     heap.used += 1;
-    expect(bound.check()).toBe(true);
+    expect(later()).toBe(true);
     expect(heap.collected).toBe(1);
     expect(heap.used).toBe(16 * MB);
   });
 
+  it('reads the old generation at most once per READ_EVERY_MS, however often a tick asks', () => {
+    const { heap, bound } = fakeHeap(16 * MB);
+    for (let t = 0; t < 3 * READ_EVERY_MS; t += 1000) {
+      heap.now = t;
+      heap.used += STEP_BYTES; // a step every second: only a read can see it
+      bound.check();
+    }
+    expect(heap.reads).toBe(3 + heap.collected); // and one more after each collection
+    expect(heap.collected).toBe(1); // at 10 s; at 20 s the gap had not passed
+  });
+
   it('measures the step from the lowest reading, so a collection V8 ran itself resets it', () => {
-    const { heap, bound } = fakeHeap(20 * MB);
+    const { heap, bound, later } = fakeHeap(20 * MB);
     bound.check();
     heap.used = 17 * MB; // V8's own major collection
-    bound.check();
+    later();
     heap.used = 17 * MB + STEP_BYTES - 1;
-    expect(bound.check()).toBe(false);
+    expect(later()).toBe(false);
     heap.used = 17 * MB + STEP_BYTES;
-    expect(bound.check()).toBe(true);
+    expect(later()).toBe(true);
   });
 
   it('collects at most once per gap: MIN_GAP_MS after a collection that freed garbage', () => {
-    const { heap, bound } = fakeHeap(16 * MB);
+    const { heap, bound, later } = fakeHeap(16 * MB);
     bound.check();
     heap.used += STEP_BYTES; // garbage: the collection frees all of it
-    expect(bound.check()).toBe(true);
+    expect(later()).toBe(true);
     heap.used += STEP_BYTES;
-    heap.now += MIN_GAP_MS - 1;
-    expect(bound.check()).toBe(false);
-    heap.now += 1;
-    expect(bound.check()).toBe(true);
+    expect(later(MIN_GAP_MS - READ_EVERY_MS)).toBe(false);
+    expect(later()).toBe(true);
     expect(bound.collections).toBe(2);
     expect(bound.gapMs).toBe(MIN_GAP_MS);
   });
@@ -74,10 +91,10 @@ describe('HeapBound (the policy, on a heap the test sets)', () => {
   });
 
   it('leaves a heap at or past the ceiling to V8', () => {
-    const { heap, bound } = fakeHeap(CEILING_BYTES - STEP_BYTES);
+    const { heap, bound, later } = fakeHeap(CEILING_BYTES - STEP_BYTES);
     bound.check();
     heap.used = CEILING_BYTES;
-    expect(bound.check()).toBe(false);
+    expect(later()).toBe(false);
     expect(heap.collected).toBe(0);
   });
 
@@ -102,7 +119,7 @@ describe('serve with node --expose-gc (the real exporter, V8 tracing its collect
     // The bound took its first reading when serve started (what start-up adds after it may
     // already be a step). New series are what the exporter holds: LLM calls over new provider ×
     // model pairs, each with its children and history. 60 batches grow the old generation by
-    // ~4 MB, twice the step; the bound checks after every tick.
+    // ~4 MB, twice the step; the bound reads it every 10 s.
     for (let batch = 0; batch < 60; batch++) {
       const records = Array.from({ length: 200 }, (_, i) => ({
         kind: 'llm',
