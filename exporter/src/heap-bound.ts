@@ -17,11 +17,11 @@
  * grown STEP_BYTES above its lowest reading (only a major collection lowers it) a full collection
  * runs, ~20 ms at this size: every ~4.5 min when scraped (a 1 MB step held ~0.9 MB less RSS for
  * twice the collections, and put one in the idle exporter's benchmark window; bench/README.md
- * change 19). At most once per gap: the gap starts
- * at MIN_GAP_MS and doubles, up to MAX_GAP_MS, after a collection that freed less than half a
- * step (what grew was live: more series, more streams), back to MIN_GAP_MS after one that freed
- * more. Only while the old generation is below CEILING_BYTES: past that a forced collection would
- * pause the loop longer, and V8's own limit grows with the heap.
+ * change 19). At most once per gap: the gap starts at MIN_GAP_MS and doubles, up to MAX_GAP_MS,
+ * after a collection that freed less than half a step (what grew was live: more series, more
+ * streams), back to MIN_GAP_MS after one that freed more. Only while the old generation is below
+ * CEILING_BYTES: past that a forced collection would pause the loop longer, and V8's own limit
+ * grows with the heap.
  *
  * It needs `gc` exposed (`node --expose-gc`, which `npm start` and the Docker image pass); only
  * `serve` asks for it, because inside an app that embeds the exporter the heap is the app's.

@@ -244,10 +244,10 @@ export async function collection(ctx: Context): Promise<BenchResult> {
         ratio: null,
         note: 'reference, not a goal: the idle floor never serves a request; Runboard minus this floor',
       }),
-      // RSS is read once a second, so the slope per reading is per second. The exporter's heap
-      // climbs between V8's major collections (each lets the old generation grow by 8 MB first), so
-      // a rise here means the RSS rows are a young exporter's, not a steady state (bench/README.md
-      // "RSS after the bench's window").
+      // RSS is read once a second, so the slope per reading is per second. A rise here means the
+      // RSS rows are a young exporter's, not a steady state: the history fills for 15 min and the
+      // heap's pages become resident, and the old generation carries up to 2 MB of garbage between
+      // the heap bound's collections (bench/README.md "RSS after the bench's window").
       row({
         benchmark: 'collection',
         figure: 'RSS rise during the windows, /metrics scraped 1/s',
